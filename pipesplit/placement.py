@@ -1,0 +1,165 @@
+"""Placements and the one cost model, ``evaluate()``, that every solver is checked against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cluster import Cluster
+from .workload import Workload, topological_sort, find_cycle
+
+
+@dataclass(eq=False)
+class Placement:
+    """A device for every node: accelerators are devices ``0..accelerators-1``, CPU cores follow.
+
+    >>> p = Placement(np.array([0, 0, 1]), accelerators=1, cpus=1)
+    >>> p.device_name(1)
+    'cpu0'
+    """
+
+    device: np.ndarray
+    accelerators: int
+    cpus: int
+
+    def __post_init__(self) -> None:
+        self.device = np.asarray(self.device, dtype=np.int64)
+
+    @property
+    def num_devices(self) -> int:
+        return self.accelerators + self.cpus
+
+    def is_accelerator(self, d: int) -> bool:
+        return d < self.accelerators
+
+    def device_name(self, d: int) -> str:
+        return f"acc{d}" if d < self.accelerators else f"cpu{d - self.accelerators}"
+
+    def nodes_on(self, d: int) -> np.ndarray:
+        return np.flatnonzero(self.device == d)
+
+
+@dataclass
+class DeviceLoad:
+    """What one device does per sample."""
+
+    name: str
+    kind: str  # "accelerator" or "cpu"
+    nodes: int
+    compute: float
+    transfer_in: float
+    transfer_out: float
+    memory: float
+
+    @property
+    def load(self) -> float:
+        return self.compute + self.transfer_in + self.transfer_out
+
+
+@dataclass
+class Evaluation:
+    """Per-device loads, the objective and every violated constraint."""
+
+    devices: list[DeviceLoad]
+    max_load: float
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+
+def evaluate(workload: Workload, cluster: Cluster, placement: Placement, contiguous: bool = False) -> Evaluation:
+    """Loads of every device and the max load, the objective under pipelining.
+
+    An accelerator's load is its compute plus, once per device and direction, the output transfer
+    cost of each node sending across its boundary; a CPU core's load is its compute alone.
+    With ``contiguous`` the forward nodes must form a chain of ideals (each device's set is convex and
+    the devices are ordered without a cycle).
+
+    >>> from pipesplit.workload import Workload
+    >>> w = Workload.from_lists(ids=[1, 2, 3], acc_time=[1, 1, 1], cpu_time=[5, 5, 5],
+    ...                         edges=[(1, 2), (1, 3)], out_cost={1: 0.5})
+    >>> e = evaluate(w, Cluster(2), Placement(np.array([0, 1, 1]), accelerators=2, cpus=0))
+    >>> [d.load for d in e.devices], e.max_load
+    ([1.5, 2.5], 2.5)
+    """
+    w, p = workload, placement
+    dev, n, k = p.device, w.num_nodes, p.accelerators
+    nd = p.num_devices
+    violations: list[str] = []
+    if len(dev) != n:
+        raise ValueError(f"placement has {len(dev)} entries for {n} nodes")
+    unplaced = np.flatnonzero((dev < 0) | (dev >= nd))
+    if len(unplaced):
+        violations.append(f"{len(unplaced)} node(s) not placed on any device, e.g. node {w.label(int(unplaced[0]))}")
+    d = np.where((dev < 0) | (dev >= nd), nd, dev)  # unplaced nodes go to a phantom device
+    on_acc = d < k
+
+    compute = np.bincount(d, weights=np.where(on_acc, w.acc_time, w.cpu_time), minlength=nd + 1)
+    memory = np.bincount(d, weights=w.memory, minlength=nd + 1)
+    cross = d[w.src] != d[w.dst]
+    u, v = w.src[cross], w.dst[cross]
+    senders = np.unique(u)
+    out = np.bincount(d[senders], weights=w.out_cost[senders], minlength=nd + 1)
+    pairs = np.unique(np.stack([u, d[v]]), axis=1) if len(u) else np.zeros((2, 0), np.int64)
+    tin = np.bincount(pairs[1], weights=w.out_cost[pairs[0]], minlength=nd + 1)
+    is_acc = np.arange(nd + 1) < k
+    out, tin = np.where(is_acc, out, 0.0), np.where(is_acc, tin, 0.0)
+    counts = np.bincount(d, minlength=nd + 1)
+
+    devices = [
+        DeviceLoad(p.device_name(j), "accelerator" if j < k else "cpu", int(counts[j]), float(compute[j]),
+                   float(tin[j]), float(out[j]), float(memory[j]))
+        for j in range(nd)
+    ]
+    max_load = max((x.load for x in devices), default=0.0)
+
+    # feasibility
+    if k > cluster.accelerators and len(np.unique(d[on_acc])) > cluster.accelerators:
+        violations.append(f"uses {len(np.unique(d[on_acc]))} accelerators; the cluster has {cluster.accelerators}")
+    cpu_used = np.unique(d[(d >= k) & (d < nd)])
+    if len(cpu_used) > cluster.cpus:
+        violations.append(f"uses {len(cpu_used)} CPU cores; the cluster has {cluster.cpus}")
+    bad = np.flatnonzero(on_acc & ~w.acc_ok)
+    if len(bad):
+        violations.append(f"node {w.label(int(bad[0]))} cannot run on an accelerator but is on "
+                          f"{p.device_name(int(d[bad[0]]))}" + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""))
+    for j in range(k):
+        if memory[j] > cluster.memory * (1 + 1e-12):
+            violations.append(f"{p.device_name(j)} holds {memory[j]:.6g} bytes, over its memory of {cluster.memory:.6g}")
+    cls = w.class_of
+    first_dev = np.full(cls.max() + 1 if n else 0, -1)
+    first_dev[cls] = d  # any member's device
+    split = np.flatnonzero(first_dev[cls] != d)
+    if len(split):
+        a = int(split[0])
+        b = int(np.flatnonzero((cls == cls[a]) & (d != d[a]))[0])
+        violations.append(f"colocation class of node {w.label(a)} is split: it is on {_name(p, d[a])} "
+                          f"but node {w.label(b)} is on {_name(p, d[b])}")
+    if contiguous:
+        violations.extend(contiguity_violations(w, p))
+    return Evaluation(devices=devices, max_load=max_load, violations=violations)
+
+
+def _name(p: Placement, d: int) -> str:
+    return p.device_name(int(d)) if d < p.num_devices else "no device"
+
+
+def contiguity_violations(w: Workload, p: Placement) -> list[str]:
+    """Forward nodes must be split along a chain of ideals: no device cycle through forward edges.
+    (Equivalently every device's forward set is convex and the devices can be ordered.)"""
+    d = np.where((p.device < 0) | (p.device >= p.num_devices), p.num_devices, p.device)
+    fwd = ~w.backward[w.src] & ~w.backward[w.dst]
+    u, v = d[w.src[fwd]], d[w.dst[fwd]]
+    keep = u != v
+    if not keep.any():
+        return []
+    pairs = np.unique(np.stack([u[keep], v[keep]]), axis=1)
+    nd = p.num_devices + 1
+    if topological_sort(nd, pairs[0], pairs[1]) is not None:
+        return []
+    cycle = find_cycle(nd, pairs[0], pairs[1])
+    names = " -> ".join(_name(p, c) for c in cycle + cycle[:1])
+    return [f"split is not contiguous: forward data flows around the device cycle {names}"]

@@ -1,0 +1,170 @@
+"""Preprocessing for the dynamic programs: the forward DAG of *units* that a contiguous split cuts.
+
+Following the paper's reference implementation (the reference optima depend on it):
+
+1. each colocation class becomes one unit (its forward and backward nodes go together);
+2. a class with no forward node gets an artificial forward position whose edges mirror its backward
+   edges;
+3. strongly connected components of the unit graph are fused (colocation can create cycles);
+4. a unit with zero time, exactly one neighbour and no edge to a backward node is merged into that
+   neighbour (a weight tensor into the operator that reads it), repeatedly.
+
+Transfer costs are still charged per original node by the DP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..workload import Workload, topological_sort, _csr
+
+
+@dataclass
+class Units:
+    """The contracted forward DAG, units numbered in a topological order."""
+
+    unit_of: np.ndarray  # original node -> unit
+    src: np.ndarray  # unit edges (deduplicated), src < dst
+    dst: np.ndarray
+    ptr: np.ndarray  # members of unit x: nodes[ptr[x]:ptr[x+1]]
+    nodes: np.ndarray
+    a: np.ndarray  # summed accelerator time, CPU time, memory; count of accelerator-forbidden members
+    p: np.ndarray
+    mem: np.ndarray
+    bad: np.ndarray
+
+    @property
+    def num_units(self) -> int:
+        return len(self.a)
+
+    def members(self, x: int) -> np.ndarray:
+        return self.nodes[self.ptr[x]:self.ptr[x + 1]]
+
+    def renumbered(self, order: np.ndarray) -> "Units":
+        """The same units listed in ``order`` (a topological order of the unit DAG)."""
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        sizes = np.diff(self.ptr)[order]
+        ptr = np.zeros(len(order) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=ptr[1:])
+        starts = np.repeat(self.ptr[order], sizes)
+        nodes = self.nodes[starts + np.arange(ptr[-1]) - np.repeat(ptr[:-1], sizes)]
+        return Units(unit_of=rank[self.unit_of], src=rank[self.src], dst=rank[self.dst], ptr=ptr, nodes=nodes,
+                     a=self.a[order], p=self.p[order], mem=self.mem[order], bad=self.bad[order])
+
+
+def _unit_edges(w: Workload, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Forward edges between groups, with mirrored backward edges of classes that lack forward nodes."""
+    fwd_src, fwd_dst = w.src, w.dst
+    bf = w.backward
+    has_fwd = np.zeros(group.max() + 1, dtype=bool)
+    has_fwd[group[~bf]] = True
+    both_fwd = ~bf[fwd_src] & ~bf[fwd_dst]
+    both_bwd = bf[fwd_src] & bf[fwd_dst]
+    gs, gd = group[fwd_src], group[fwd_dst]
+    mirror = both_bwd & (~has_fwd[gs] | ~has_fwd[gd])
+    src = np.concatenate([gs[both_fwd], gd[mirror]])
+    dst = np.concatenate([gd[both_fwd], gs[mirror]])
+    keep = src != dst
+    pairs = np.unique(np.stack([src[keep], dst[keep]]), axis=1) if keep.any() else np.zeros((2, 0), np.int64)
+    return pairs[0], pairs[1]
+
+
+def _strong_components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Component label per vertex (Kosaraju, iterative)."""
+    ptr, succ = _csr(src, dst, n)
+    rptr, rsucc = _csr(dst, src, n)
+    seen = np.zeros(n, dtype=bool)
+    finish: list[int] = []
+    for root in range(n):
+        if seen[root]:
+            continue
+        seen[root] = True
+        stack = [(root, int(ptr[root]))]
+        while stack:
+            u, i = stack[-1]
+            if i < ptr[u + 1]:
+                stack[-1] = (u, i + 1)
+                v = int(succ[i])
+                if not seen[v]:
+                    seen[v] = True
+                    stack.append((v, int(ptr[v])))
+            else:
+                finish.append(u)
+                stack.pop()
+    label = np.full(n, -1, dtype=np.int64)
+    c = 0
+    for root in reversed(finish):
+        if label[root] >= 0:
+            continue
+        label[root] = c
+        stack2 = [root]
+        while stack2:
+            u = stack2.pop()
+            for v in rsucc[rptr[u]:rptr[u + 1]]:
+                if label[v] < 0:
+                    label[v] = c
+                    stack2.append(int(v))
+        c += 1
+    return label
+
+
+def _relabel(group: np.ndarray) -> np.ndarray:
+    return np.unique(group, return_inverse=True)[1].astype(np.int64)
+
+
+def contract(w: Workload) -> Units:
+    """The unit DAG of a workload (see the module docstring)."""
+    n = w.num_nodes
+    group = w.class_of.copy()
+    src, dst = _unit_edges(w, group)
+    m = group.max() + 1
+    if topological_sort(m, src, dst) is None:
+        group = _strong_components(m, src, dst)[group]
+        group = _relabel(group)
+        src, dst = _unit_edges(w, group)
+
+    # merge zero-time leaves (e.g. weights) into their only neighbour
+    time = w.acc_time + w.cpu_time
+    touches_bwd = np.zeros(n, dtype=bool)
+    mixed = w.backward[w.src] != w.backward[w.dst]
+    touches_bwd[w.src[mixed & ~w.backward[w.src]]] = True
+    touches_bwd[w.dst[mixed & ~w.backward[w.dst]]] = True
+    while True:
+        m = group.max() + 1
+        g_time = np.bincount(group, weights=time, minlength=m)
+        g_touch = np.bincount(group, weights=touches_bwd, minlength=m) > 0
+        nb = np.bincount(np.concatenate([src, dst]), minlength=m)
+        cand = np.flatnonzero((g_time == 0) & ~g_touch & (nb == 1))
+        if not len(cand):
+            break
+        target = np.arange(m)
+        merged = np.zeros(m, dtype=bool)
+        for x in cand.tolist():
+            if merged[x]:
+                continue
+            e = np.flatnonzero(src == x)
+            y = int(dst[e[0]]) if len(e) else int(src[np.flatnonzero(dst == x)[0]])
+            if merged[y] or target[y] != y:
+                continue  # y itself merges away this round: take x next round
+            target[x] = y
+            merged[x] = merged[y] = True
+        group = _relabel(target[group])
+        src, dst = _unit_edges(w, group)
+
+    m = group.max() + 1
+    order = topological_sort(m, src, dst)
+    rank = np.empty(m, dtype=np.int64)
+    rank[order] = np.arange(m)
+    return _build(n, rank[group], rank[src], rank[dst],
+                  (w.acc_time, w.cpu_time, w.memory, (~w.acc_ok).astype(np.float64)))
+
+
+def _build(n: int, unit_of: np.ndarray, src: np.ndarray, dst: np.ndarray, weights) -> Units:
+    m = int(unit_of.max()) + 1 if n else 0
+    ptr, nodes = _csr(unit_of, np.arange(n, dtype=np.int64), m)
+    a, p, mem, bad = (np.bincount(unit_of, weights=x, minlength=m) for x in weights)
+    return Units(unit_of=unit_of, src=src, dst=dst, ptr=ptr, nodes=nodes, a=a, p=p, mem=mem,
+                 bad=np.rint(bad).astype(np.int64))

@@ -1,0 +1,227 @@
+"""Compiled inner loops of the dynamic programs, over plain arrays.
+
+The DP runs on *units* (colocation classes after preprocessing, see ``contract.py``) but charges
+transfers per original node. ``S`` is the set of units on the device being formed; ``cnt[u]`` counts
+the successors of original node u inside S and ``in_s[u]`` marks u in S, so that the transfer cost of
+S, ``sum c(u) over u in S with a successor outside S + sum c(u) over u outside S with a successor in
+S``, changes by O(in-degree) when one node joins S.
+
+``dp[I, k, l]`` is the best max load covering ideal I with at most k accelerators and l CPU cores;
+``choice[I, k, l] = 2 * J + kind`` records the sub-ideal J and whether I \\ J went to an accelerator
+(kind 0) or a CPU core (kind 1); ``kfirst[I, l]`` is the fewest accelerators with a finite value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.inf
+
+
+@njit(cache=True, inline="always")
+def _add_node(w, pred_ptr, preds, outdeg, cost, cnt, in_s):
+    """Put original node w into S; return the change of S's transfer cost."""
+    delta = 0.0
+    if cnt[w] > 0:
+        delta -= cost[w]  # w was an input of S
+    in_s[w] = 1
+    if cnt[w] < outdeg[w]:
+        delta += cost[w]  # w now sends out of S
+    for e in range(pred_ptr[w], pred_ptr[w + 1]):
+        p = preds[e]
+        old = cnt[p]
+        cnt[p] = old + 1
+        if in_s[p]:
+            if old + 1 == outdeg[p]:
+                delta -= cost[p]  # p no longer sends out of S
+        elif old == 0:
+            delta += cost[p]  # p becomes an input of S
+    return delta
+
+
+@njit(cache=True, inline="always")
+def _remove_node(w, pred_ptr, preds, cnt, in_s):
+    """Take original node w out of S (the counters only; the caller restores the cost)."""
+    in_s[w] = 0
+    for e in range(pred_ptr[w], pred_ptr[w + 1]):
+        cnt[preds[e]] -= 1
+
+
+@njit(cache=True, inline="always")
+def _relax(dp, choice, kfirst, I, J, acc_ok, acc_load, cpu_load, K, L):
+    """Offer S = I \\ J on an accelerator (if ``acc_ok``) and on a CPU core to every dp[I, k, l].
+
+    dp[I, :, l] is kept non-increasing in k, so a k-loop stops once dp[I, k, l] is no worse than S's
+    own load: no larger k can improve either.
+    """
+    for l in range(L + 1):
+        if acc_ok:
+            for k in range(max(1, kfirst[J, l] + 1), K + 1):
+                cur = dp[I, k, l]
+                if cur <= acc_load:
+                    break
+                v = max(dp[J, k - 1, l], acc_load)
+                if v < cur:
+                    dp[I, k, l] = v
+                    choice[I, k, l] = 2 * J
+        if l >= 1:
+            for k in range(kfirst[J, l - 1], K + 1):
+                cur = dp[I, k, l]
+                if cur <= cpu_load:
+                    break
+                v = max(dp[J, k, l - 1], cpu_load)
+                if v < cur:
+                    dp[I, k, l] = v
+                    choice[I, k, l] = 2 * J + 1
+
+
+@njit(cache=True, inline="always")
+def _finish_ideal(dp, kfirst, I, K, L):
+    for l in range(L + 1):
+        kfirst[I, l] = K + 1
+        for k in range(K + 1):
+            if dp[I, k, l] < INF:
+                kfirst[I, l] = k
+                break
+
+
+@njit(cache=True)
+def lattice_dp(lo, hi, down_ptr, down_x, down_j, unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes,
+               pred_ptr, preds, outdeg, cost, K, L, mem_limit, ub, dp, choice, kfirst, cnt, in_s):
+    """Fill dp for ideals lo..hi-1 (ideals are numbered so that sub-ideals come first; units are
+    numbered topologically). For each ideal I the sets S = I \\ J are enumerated by reverse search:
+    S grows by a maximal unit x of J whose number is below every unit already in S, so each S is met
+    exactly once. A subtree stops once S's compute exceeds ``ub`` on both kinds of device (compute
+    only grows as S grows) or S can no longer go on an accelerator and is too slow for a CPU core.
+    Returns the number of (I, J) pairs examined."""
+    depth_max = unit_a.shape[0] + 1
+    st_j = np.empty(depth_max, np.int64)
+    st_pos = np.empty(depth_max, np.int64)
+    st_x = np.empty(depth_max, np.int64)
+    st_a = np.empty(depth_max)
+    st_p = np.empty(depth_max)
+    st_m = np.empty(depth_max)
+    st_bad = np.empty(depth_max, np.int64)
+    st_comm = np.empty(depth_max)
+    pairs = 0
+    for I in range(lo, hi):
+        dp[I, :, :] = INF
+        st_j[0] = I
+        st_pos[0] = down_ptr[I]
+        st_x[0] = depth_max
+        st_a[0] = 0.0
+        st_p[0] = 0.0
+        st_m[0] = 0.0
+        st_bad[0] = 0
+        st_comm[0] = 0.0
+        depth = 0
+        while depth >= 0:
+            J = st_j[depth]
+            pos = st_pos[depth]
+            if pos == down_ptr[J + 1]:
+                if depth > 0:
+                    x = st_x[depth]
+                    for e in range(unit_ptr[x], unit_ptr[x + 1]):
+                        _remove_node(unit_nodes[e], pred_ptr, preds, cnt, in_s)
+                depth -= 1
+                continue
+            st_pos[depth] = pos + 1
+            x = down_x[pos]
+            if x >= st_x[depth]:
+                continue
+            a = st_a[depth] + unit_a[x]
+            p = st_p[depth] + unit_p[x]
+            m = st_m[depth] + unit_mem[x]
+            bad = st_bad[depth] + unit_bad[x]
+            acc_ok = K > 0 and bad == 0 and m <= mem_limit
+            if not ((acc_ok and a <= ub) or (L > 0 and p <= ub)):
+                continue
+            comm = st_comm[depth]
+            for e in range(unit_ptr[x], unit_ptr[x + 1]):
+                comm += _add_node(unit_nodes[e], pred_ptr, preds, outdeg, cost, cnt, in_s)
+            J2 = down_j[pos]
+            pairs += 1
+            _relax(dp, choice, kfirst, I, J2, acc_ok, a + comm, p, K, L)
+            depth += 1
+            st_j[depth] = J2
+            st_pos[depth] = down_ptr[J2]
+            st_x[depth] = x
+            st_a[depth] = a
+            st_p[depth] = p
+            st_m[depth] = m
+            st_bad[depth] = bad
+            st_comm[depth] = comm
+        _finish_ideal(dp, kfirst, I, K, L)
+    return pairs
+
+
+@njit(cache=True)
+def chain_dp(lo, hi, unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes, pred_ptr, preds, outdeg, cost,
+             K, L, mem_limit, ub, dp, choice, kfirst, cnt, in_s):
+    """The same dynamic program when units are in a linear order whose ideals are its n+1 prefixes:
+    ideal i holds units 0..i-1 and S = units j..i-1. Returns the number of pairs examined."""
+    pairs = 0
+    for i in range(lo, hi):
+        dp[i, :, :] = INF
+        a = 0.0
+        p = 0.0
+        m = 0.0
+        bad = 0
+        comm = 0.0
+        j = i
+        while j > 0:
+            x = j - 1
+            a += unit_a[x]
+            p += unit_p[x]
+            m += unit_mem[x]
+            bad += unit_bad[x]
+            acc_ok = K > 0 and bad == 0 and m <= mem_limit
+            if not ((acc_ok and a <= ub) or (L > 0 and p <= ub)):
+                break
+            for e in range(unit_ptr[x], unit_ptr[x + 1]):
+                comm += _add_node(unit_nodes[e], pred_ptr, preds, outdeg, cost, cnt, in_s)
+            j = x
+            pairs += 1
+            _relax(dp, choice, kfirst, i, j, acc_ok, a + comm, p, K, L)
+        for x in range(j, i):
+            for e in range(unit_ptr[x], unit_ptr[x + 1]):
+                _remove_node(unit_nodes[e], pred_ptr, preds, cnt, in_s)
+        _finish_ideal(dp, kfirst, i, K, L)
+    return pairs
+
+
+@njit(cache=True)
+def chain_greedy_fits(T, unit_a, unit_mem, unit_bad, unit_ptr, unit_nodes, pred_ptr, preds, outdeg, cost, K,
+                      mem_limit, cnt, in_s):
+    """Whether a greedy cut of the unit chain into accelerator segments of load <= T needs at most K
+    segments (each segment as long as it can be). A quick upper bound for the chain DP's pruning."""
+    n = unit_a.shape[0]
+    s = 0
+    used = 0
+    while s < n:
+        used += 1
+        if used > K:
+            return False
+        a = 0.0
+        m = 0.0
+        comm = 0.0
+        best = -1
+        e_end = s
+        while e_end < n:
+            a += unit_a[e_end]
+            m += unit_mem[e_end]
+            if unit_bad[e_end] > 0 or m > mem_limit or a > T:
+                break
+            for e in range(unit_ptr[e_end], unit_ptr[e_end + 1]):
+                comm += _add_node(unit_nodes[e], pred_ptr, preds, outdeg, cost, cnt, in_s)
+            e_end += 1
+            if a + comm <= T:
+                best = e_end
+        for x in range(s, e_end):
+            for e in range(unit_ptr[x], unit_ptr[x + 1]):
+                _remove_node(unit_nodes[e], pred_ptr, preds, cnt, in_s)
+        if best < 0:
+            return False
+        s = best
+    return True

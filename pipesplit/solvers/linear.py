@@ -1,0 +1,177 @@
+"""The linearized dynamic program: fix a topological order, so the ideals are its n+1 prefixes.
+
+Adding a Hamiltonian path (a DFS-based topological order of the units) to the DAG leaves only the
+prefixes as ideals; the DP over them is exact for that order and runs in time about n times the
+length of a device's segment, memory linear in the graph. Several orders are tried and the best kept.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cluster import Cluster
+from ..placement import evaluate
+from ..progress import progress_bar
+from ..workload import Workload, _csr
+from . import kernels
+from .contract import Units, contract
+from .result import Solution
+from .table import DPTable, check_basic_feasibility, infeasible, placement_from_groups
+
+
+@dataclass(frozen=True)
+class LinearOptions:
+    """``orders``: how many topological orders to try (None: 8 for graphs up to 5,000 units, else 3)."""
+
+    orders: int | None = None
+    seed: int = 0
+
+
+def dfs_orders(units: Units, count: int, seed: int = 0) -> list[np.ndarray]:
+    """``count`` distinct DFS-based topological orders of the unit DAG (reverse DFS post-orders with
+    different child orders, then random ones), the first being the plain one in unit order."""
+    n = units.num_units
+    ptr, succ = _csr(units.src, units.dst, n)
+    rng = np.random.default_rng(seed)
+    orders, seen = [], set()
+    for variant in range(4 * count):
+        if len(orders) == count:
+            break
+        if variant == 0:
+            key = None
+        elif variant == 1:
+            key = -np.arange(n)
+        elif variant == 2:
+            key = -units.a  # heaviest successor first
+        else:
+            key = rng.random(n)
+        order = _reverse_postorder(n, ptr, succ, key)
+        sig = hash(order.tobytes())
+        if sig not in seen:
+            seen.add(sig)
+            orders.append(order)
+    return orders
+
+
+def _reverse_postorder(n: int, ptr: np.ndarray, succ: np.ndarray, key: np.ndarray | None) -> np.ndarray:
+    """A topological order: the reverse of a DFS post-order, children visited by ascending ``key``."""
+    succ_l = succ.tolist()
+    ptr_l = ptr.tolist()
+    if key is not None:
+        key_l = key.tolist()
+        children = [sorted(succ_l[ptr_l[u]:ptr_l[u + 1]], key=key_l.__getitem__) for u in range(n)]
+        roots = sorted(range(n), key=key_l.__getitem__)
+    else:
+        children = [succ_l[ptr_l[u]:ptr_l[u + 1]] for u in range(n)]
+        roots = range(n)
+    seen = bytearray(n)
+    post: list[int] = []
+    for root in roots:
+        if seen[root]:
+            continue
+        seen[root] = 1
+        stack = [(root, iter(children[root]))]
+        while stack:
+            u, it = stack[-1]
+            for v in it:
+                if not seen[v]:
+                    seen[v] = 1
+                    stack.append((v, iter(children[v])))
+                    break
+            else:
+                post.append(u)
+                stack.pop()
+    return np.asarray(post[::-1], dtype=np.int64)
+
+
+def greedy_chain_bound(workload: Workload, cluster: Cluster, units: Units) -> float:
+    """An upper bound for a unit chain: the least T (by bisection) for which greedy accelerator
+    segments of load <= T cover the chain, or all of it on one CPU core; inf if neither works."""
+    table_args = (units.a, units.mem, units.bad, units.ptr, units.nodes)
+    pred_ptr, preds = workload.preds_csr
+    graph = (pred_ptr, preds, workload.out_degree, workload.out_cost)
+    cnt = np.zeros(workload.num_nodes, dtype=np.int64)
+    in_s = np.zeros(workload.num_nodes, dtype=np.uint8)
+    mem = cluster.memory if math.isfinite(cluster.memory) else np.inf
+    cpu = float(units.p.sum()) if cluster.cpus else math.inf
+
+    def fits(T: float) -> bool:
+        return kernels.chain_greedy_fits(T, *table_args, *graph, cluster.accelerators, mem, cnt, in_s)
+
+    hi = float(units.a.sum() + workload.out_cost.sum())
+    if cluster.accelerators == 0 or not fits(hi):
+        return cpu
+    lo = 0.0
+    for _ in range(60):
+        if hi - lo <= 1e-9 * hi:
+            break
+        mid = (lo + hi) / 2
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid
+    return min(hi, cpu)
+
+
+def run_chain(workload: Workload, cluster: Cluster, chain: Units, ub: float, progress: bool = False
+              ) -> tuple[float, list[tuple[np.ndarray, int]], int]:
+    """The DP over the prefixes of ``chain`` (units in chain order). Returns the value, the device
+    groups of an optimal cut, and the number of pairs examined."""
+    n = chain.num_units
+    table = DPTable(workload, cluster, chain, n + 1)
+    ub_eff = ub * (1 + 1e-9) + 1e-12 if math.isfinite(ub) else np.inf
+    pairs = 0
+    step = max(1, n // 100)
+    with progress_bar(n, "dp-linear", progress) as bar:
+        for lo in range(1, n + 1, step):
+            hi = min(n + 1, lo + step)
+            pairs += kernels.chain_dp(lo, hi, *table.unit_args, *table.graph_args, table.K, table.L,
+                                      table.mem_limit, ub_eff, table.dp, table.choice, table.kfirst, table.cnt,
+                                      table.in_s)
+            bar.update(hi - lo)
+    value = table.value(n)
+    if not math.isfinite(value):
+        return value, [], pairs
+    groups = [(chain.nodes[chain.ptr[J]:chain.ptr[I]], kind) for I, J, kind in reversed(table.walk(n))]
+    return value, groups, pairs
+
+
+def dp_linear_split(workload: Workload, cluster: Cluster, options: LinearOptions = LinearOptions(),
+                    progress: bool = False, units: Units | None = None) -> Solution:
+    """Best contiguous split along a few DFS topological orders (a heuristic: an upper bound on the
+    exact optimum).
+
+    >>> from pipesplit.workload import Workload
+    >>> w = Workload.from_lists(ids=[1, 2, 3, 4], acc_time=[4, 1, 1, 4], cpu_time=[40] * 4,
+    ...                         edges=[(1, 2), (2, 3), (3, 4)], out_cost={1: 0.5, 2: 0.5, 3: 0.5})
+    >>> dp_linear_split(w, Cluster(2)).value
+    5.5
+    """
+    start = time.perf_counter()
+    units = contract(workload) if units is None else units
+    check_basic_feasibility(workload, cluster, units)
+    count = options.orders or (8 if units.num_units <= 5000 else 3)
+    orders = dfs_orders(units, count, options.seed)
+    best_value, best_groups, pairs = math.inf, None, 0
+    ub = math.inf
+    for t, order in enumerate(orders):
+        chain = units.renumbered(order)
+        if t == 0:
+            ub = greedy_chain_bound(workload, cluster, chain)
+        value, groups, p = run_chain(workload, cluster, chain, ub, progress and t == 0)
+        pairs += p
+        if value < best_value:
+            best_value, best_groups = value, groups
+            ub = min(ub, value)
+    if best_groups is None:
+        raise infeasible(cluster, "contiguous ")
+    placement = placement_from_groups(workload, cluster, best_groups)
+    evaluation = evaluate(workload, cluster, placement, contiguous=True)
+    return Solution(placement=placement, evaluation=evaluation, method="dp-linear", value=best_value,
+                    optimal=False, seconds=time.perf_counter() - start,
+                    stats={"units": units.num_units, "orders": len(orders), "ideals": units.num_units + 1,
+                           "pairs": pairs})

@@ -1,0 +1,88 @@
+"""The dynamic programs' table and the walk back from its answer to a placement."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..cluster import Cluster
+from ..errors import PipesplitError
+from ..placement import Placement
+from ..workload import Workload
+from .contract import Units
+
+
+class DPTable:
+    """dp, choice and kfirst arrays for ``num_ideals`` ideals, and the kernels' shared arguments."""
+
+    def __init__(self, workload: Workload, cluster: Cluster, units: Units, num_ideals: int):
+        K, L = cluster.accelerators, cluster.cpus
+        self.K, self.L = K, L
+        self.dp = np.empty((num_ideals, K + 1, L + 1))
+        self.choice = np.full((num_ideals, K + 1, L + 1), -1, dtype=np.int64)
+        self.kfirst = np.zeros((num_ideals, L + 1), dtype=np.int64)
+        self.dp[0] = 0.0
+        pred_ptr, preds = workload.preds_csr
+        n = workload.num_nodes
+        self.graph_args = (pred_ptr, preds, workload.out_degree, workload.out_cost)
+        self.unit_args = (units.a, units.p, units.mem, units.bad, units.ptr, units.nodes)
+        self.cnt = np.zeros(n, dtype=np.int64)
+        self.in_s = np.zeros(n, dtype=np.uint8)
+        self.mem_limit = cluster.memory if math.isfinite(cluster.memory) else np.inf
+
+    def value(self, ideal: int) -> float:
+        return float(self.dp[ideal, self.K, self.L])
+
+    def walk(self, top: int) -> list[tuple[int, int, int]]:
+        """The (I, J, kind) pieces of the optimal cover of ideal ``top``: I \\ J on an accelerator
+        (kind 0) or a CPU core (kind 1)."""
+        pieces, I, k, l = [], top, self.K, self.L
+        while I != 0:
+            c = int(self.choice[I, k, l])
+            J, kind = c // 2, c % 2
+            pieces.append((I, J, kind))
+            I, k, l = (J, k - 1, l) if kind == 0 else (J, k, l - 1)
+        return pieces
+
+
+def placement_from_groups(workload: Workload, cluster: Cluster, groups: list[tuple[np.ndarray, int]]) -> Placement:
+    """A placement from (original nodes, kind) groups: accelerators and CPU cores numbered in order."""
+    device = np.full(workload.num_nodes, -1, dtype=np.int64)
+    acc = cpu = 0
+    for nodes, kind in groups:
+        if kind == 0:
+            device[nodes] = acc
+            acc += 1
+        else:
+            device[nodes] = cluster.accelerators + cpu
+            cpu += 1
+    return Placement(device, accelerators=cluster.accelerators, cpus=cluster.cpus)
+
+
+def check_basic_feasibility(workload: Workload, cluster: Cluster, units: Units) -> None:
+    """One-line errors for inputs no split can serve."""
+    if cluster.cpus == 0:
+        bad = np.flatnonzero(units.bad > 0)
+        if len(bad):
+            k = int(units.members(int(bad[0]))[np.argmin(workload.acc_ok[units.members(int(bad[0]))])])
+            raise PipesplitError(f"node {workload.label(k)} cannot run on an accelerator and the cluster has no CPU "
+                                 "cores; add --cpus")
+        big = np.flatnonzero(units.mem > cluster.memory)
+        if len(big):
+            x = int(big[0])
+            k = int(units.members(x)[0])
+            what = "node" if len(units.members(x)) == 1 else "colocated group of node"
+            raise PipesplitError(f"{what} {workload.label(k)} needs {units.mem[x]:.6g} bytes, more than an "
+                                 f"accelerator's memory ({cluster.memory:.6g}), and the cluster has no CPU cores; "
+                                 "add --cpus or give more --memory")
+        total = float(workload.memory.sum())
+        if total > cluster.accelerators * cluster.memory:
+            raise PipesplitError(f"the workload needs {total:.6g} bytes but {cluster.accelerators} accelerators hold "
+                                 f"{cluster.accelerators * cluster.memory:.6g}; add accelerators, --memory or --cpus")
+
+
+def infeasible(cluster: Cluster, contiguous: str) -> PipesplitError:
+    return PipesplitError(f"no {contiguous}split fits {cluster.accelerators} accelerators with "
+                          f"{cluster.memory:.6g} bytes each and {cluster.cpus} CPU cores (memory or device count "
+                          "binds); add devices or memory")

@@ -1,0 +1,236 @@
+"""The workload: a DAG of operators or layers with their costs, stored as numpy arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from .errors import PipesplitError
+
+NO_CLASS = -1
+
+
+@dataclass(eq=False)
+class Workload:
+    """Nodes (operators or layers), data-flow edges and their costs.
+
+    Times are in one unit throughout (``time_unit``, milliseconds by default); memory in bytes.
+    ``out_cost[u]`` is the time to send node u's output to another device, the same for every
+    edge out of u. ``color[u]`` is u's colocation class (``NO_CLASS`` when it has none): nodes of
+    one class must share a device, as a backward node shares its forward node's device.
+
+    >>> w = Workload.from_lists(ids=[1, 2], acc_time=[1.0, 2.0], cpu_time=[10.0, 20.0],
+    ...                         edges=[(1, 2)], out_cost={1: 0.5})
+    >>> w.num_nodes, w.num_edges
+    (2, 1)
+    """
+
+    ids: np.ndarray
+    acc_time: np.ndarray
+    cpu_time: np.ndarray
+    memory: np.ndarray
+    acc_ok: np.ndarray
+    backward: np.ndarray
+    color: np.ndarray
+    out_cost: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    names: list[str] = field(default_factory=list)
+    layer: list | None = None
+    op_type: list | None = None
+    time_unit: str = "ms"
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        self.ids = np.asarray(self.ids, dtype=np.int64)
+        for name in ("acc_time", "cpu_time", "memory", "out_cost"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.float64))
+        self.acc_ok = np.asarray(self.acc_ok, dtype=bool)
+        self.backward = np.asarray(self.backward, dtype=bool)
+        self.color = np.asarray(self.color, dtype=np.int64)
+        self.src = np.asarray(self.src, dtype=np.int64)
+        self.dst = np.asarray(self.dst, dtype=np.int64)
+        if not self.names:
+            self.names = [str(i) for i in self.ids]
+        for name in ("acc_time", "cpu_time", "memory", "acc_ok", "backward", "color", "out_cost"):
+            if len(getattr(self, name)) != n:
+                raise PipesplitError(f"workload field '{name}' has {len(getattr(self, name))} entries for {n} nodes")
+        self._validate()
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_lists(
+        cls,
+        ids,
+        acc_time,
+        cpu_time,
+        edges,
+        out_cost=None,
+        memory=None,
+        acc_ok=None,
+        backward=None,
+        color=None,
+        names=None,
+    ) -> "Workload":
+        """Build a workload from plain Python lists; ``edges`` are (source id, target id) pairs and
+        ``out_cost`` maps a node id to its output transfer time (default 0)."""
+        n = len(ids)
+        index = {int(i): k for k, i in enumerate(ids)}
+        cost = np.zeros(n)
+        for i, c in (out_cost or {}).items():
+            cost[index[int(i)]] = c
+        src = [index[int(u)] for u, _ in edges]
+        dst = [index[int(v)] for _, v in edges]
+        return cls(
+            ids=np.asarray(ids),
+            acc_time=acc_time,
+            cpu_time=cpu_time,
+            memory=np.zeros(n) if memory is None else memory,
+            acc_ok=np.ones(n, bool) if acc_ok is None else acc_ok,
+            backward=np.zeros(n, bool) if backward is None else backward,
+            color=np.full(n, NO_CLASS) if color is None else color,
+            out_cost=cost,
+            src=np.asarray(src, dtype=np.int64),
+            dst=np.asarray(dst, dtype=np.int64),
+            names=list(names) if names is not None else [],
+        )
+
+    # ------------------------------------------------------------------ validation
+    def _validate(self) -> None:
+        ids, seen = self.ids, {}
+        for k, i in enumerate(ids.tolist()):
+            if i in seen:
+                raise PipesplitError(f"duplicate node id {i} (nodes #{seen[i]} and #{k}); give every node a unique id")
+            seen[i] = k
+        for name, label in (("acc_time", "accelerator time"), ("cpu_time", "CPU time"), ("memory", "memory size"),
+                            ("out_cost", "transfer cost")):
+            arr = getattr(self, name)
+            bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
+            if len(bad):
+                k = int(bad[0])
+                raise PipesplitError(f"node {self.ids[k]} ({self.names[k]}) has {label} {arr[k]}; "
+                                     "costs must be finite and non-negative")
+        n = self.num_nodes
+        if len(self.src) != len(self.dst):
+            raise PipesplitError("edge source and target lists differ in length")
+        if len(self.src) and (self.src.min() < 0 or self.dst.min() < 0 or self.src.max() >= n or self.dst.max() >= n):
+            raise PipesplitError("an edge refers to a node index outside the workload")
+        loops = np.flatnonzero(self.src == self.dst)
+        if len(loops):
+            raise PipesplitError(f"node {self.ids[self.src[loops[0]]]} has an edge to itself; remove self-loops")
+        # drop duplicate edges: they cross device boundaries together and cost nothing extra
+        key = self.src * n + self.dst
+        _, first = np.unique(key, return_index=True)
+        if len(first) != len(key):
+            first.sort()
+            self.src, self.dst = self.src[first], self.dst[first]
+        self.topological_order  # raises on a cycle
+
+    # ------------------------------------------------------------------ basic facts
+    @property
+    def num_nodes(self) -> int:
+        return len(self.ids)
+
+    @property
+    def num_edges(self) -> int:
+        return len(self.src)
+
+    @property
+    def is_training(self) -> bool:
+        return bool(self.backward.any())
+
+    @cached_property
+    def index_of(self) -> dict[int, int]:
+        """Map from node id to its position in the arrays."""
+        return {int(i): k for k, i in enumerate(self.ids.tolist())}
+
+    def label(self, k: int) -> str:
+        """How an error message names node k."""
+        name = self.names[k]
+        return f"{self.ids[k]}" if name == str(self.ids[k]) else f"{self.ids[k]} ({name})"
+
+    @cached_property
+    def class_of(self) -> np.ndarray:
+        """Dense colocation class per node; a node without a class gets one of its own."""
+        labels = np.where(self.color == NO_CLASS, -1 - np.arange(self.num_nodes), self.color)
+        _, dense = np.unique(labels, return_inverse=True)
+        return dense.astype(np.int64)
+
+    @cached_property
+    def out_degree(self) -> np.ndarray:
+        return np.bincount(self.src, minlength=self.num_nodes).astype(np.int64)
+
+    @cached_property
+    def preds_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ptr, pred) with the predecessors of node v in pred[ptr[v]:ptr[v+1]]."""
+        return _csr(self.dst, self.src, self.num_nodes)
+
+    @cached_property
+    def succs_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ptr, succ) with the successors of node u in succ[ptr[u]:ptr[u+1]]."""
+        return _csr(self.src, self.dst, self.num_nodes)
+
+    @cached_property
+    def topological_order(self) -> np.ndarray:
+        """Node indices in a topological order; a cycle is an error that names nodes on it."""
+        order = topological_sort(self.num_nodes, self.src, self.dst)
+        if order is None:
+            cycle = find_cycle(self.num_nodes, self.src, self.dst)
+            shown = " -> ".join(self.label(k) for k in cycle[:8]) + (" -> ..." if len(cycle) > 8 else "")
+            raise PipesplitError(f"the graph has a cycle: {shown} -> {self.label(cycle[0])}; "
+                                 "a workload must be a DAG")
+        return order
+
+
+def _csr(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+    return ptr, values[order].astype(np.int64)
+
+
+def topological_sort(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
+    """Kahn's algorithm; None when the graph has a cycle."""
+    ptr, succ = _csr(src, dst, n)
+    indeg = np.bincount(dst, minlength=n)
+    stack = list(np.flatnonzero(indeg == 0)[::-1])
+    indeg = indeg.tolist()
+    ptr_l, succ_l = ptr.tolist(), succ.tolist()
+    order = []
+    while stack:
+        u = stack.pop()
+        order.append(u)
+        for v in succ_l[ptr_l[u]:ptr_l[u + 1]]:
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                stack.append(v)
+    return np.asarray(order, dtype=np.int64) if len(order) == n else None
+
+
+def find_cycle(n: int, src: np.ndarray, dst: np.ndarray) -> list[int]:
+    """Nodes of one directed cycle, in order (the graph must have one)."""
+    ptr, succ = _csr(src, dst, n)
+    state = [0] * n  # 0 new, 1 on stack, 2 done
+    for root in range(n):
+        if state[root]:
+            continue
+        path, iters = [root], [int(ptr[root])]
+        state[root] = 1
+        while path:
+            u = path[-1]
+            if iters[-1] < ptr[u + 1]:
+                v = int(succ[iters[-1]])
+                iters[-1] += 1
+                if state[v] == 1:
+                    return path[path.index(v):]
+                if state[v] == 0:
+                    state[v] = 1
+                    path.append(v)
+                    iters.append(int(ptr[v]))
+            else:
+                state[u] = 2
+                path.pop()
+                iters.pop()
+    return []
