@@ -1,7 +1,9 @@
-"""Solvers by name. Each is one plain function ``(workload, cluster, ..., progress) -> Solution``."""
+"""Solvers. Each is one plain function ``(workload, cluster, ..., progress) -> Solution``;
+``registry.METHODS`` names them."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
 from ..cluster import Cluster
@@ -9,19 +11,21 @@ from ..errors import PipesplitError
 from ..workload import Workload
 from .dp import DPOptions, dp_split
 from .linear import LinearOptions, dp_linear_split
+from .registry import METHODS
 from .result import Solution
 
-METHODS: dict[str, Callable[..., Solution]] = {
-    "dp": dp_split,
-    "dp-linear": dp_linear_split,
-}
+
+def get_solver(method: str) -> Callable[..., Solution]:
+    """The function behind a method name."""
+    if method not in METHODS:
+        raise PipesplitError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
+    module, func = METHODS[method].split(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), func)
 
 
 def solve(workload: Workload, cluster: Cluster, method: str = "dp", progress: bool = False) -> Solution:
-    """Run the named method; see ``METHODS``."""
-    if method not in METHODS:
-        raise PipesplitError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
-    return METHODS[method](workload, cluster, progress=progress)
+    """Run the named method."""
+    return get_solver(method)(workload, cluster, progress=progress)
 
 
-__all__ = ["METHODS", "DPOptions", "LinearOptions", "Solution", "dp_linear_split", "dp_split", "solve"]
+__all__ = ["DPOptions", "LinearOptions", "Solution", "dp_linear_split", "dp_split", "get_solver", "solve"]

@@ -59,14 +59,14 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
     lattice = ideal_lattice(units, options.max_ideals)
     n = lattice.num_ideals
     table = DPTable(workload, cluster, units, n)
-    ub_eff = ub * (1 + 1e-9) + 1e-12 if math.isfinite(ub) else np.inf
+    wt_ideal = np.zeros(n)
     pairs = 0
     step = max(1, n // 200)
     with progress_bar(n, "dp", progress) as bar:
         for lo in range(1, n, step):
             hi = min(n, lo + step)
             pairs += kernels.lattice_dp(lo, hi, lattice.down_ptr, lattice.down_x, lattice.down_j, *table.unit_args,
-                                        *table.graph_args, table.K, table.L, table.mem_limit, ub_eff, table.dp,
+                                        *table.graph_args, table.K, table.L, table.mem_limit, *table.bound_args(ub), wt_ideal, table.dp,
                                         table.choice, table.kfirst, table.cnt, table.in_s)
             bar.update(hi - lo)
     value = table.value(n - 1)

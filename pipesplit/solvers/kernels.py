@@ -9,6 +9,12 @@ S``, changes by O(in-degree) when one node joins S.
 ``dp[I, k, l]`` is the best max load covering ideal I with at most k accelerators and l CPU cores;
 ``choice[I, k, l] = 2 * J + kind`` records the sub-ideal J and whether I \\ J went to an accelerator
 (kind 0) or a CPU core (kind 1); ``kfirst[I, l]`` is the fewest accelerators with a finite value.
+
+Pruning against an upper bound ``ub`` (a known split's value). ``wt[x] = min(a(x), theta * p(x))`` is a
+work measure with ``wt(X) <= (k + theta * l) * ub`` whenever k accelerators and l cores cover X within
+ub, so ``dp[I, k, l]`` can lie on a split within ub only for k in a window ``klo[l]..khi[l]`` fixed by
+wt(I) and wt(V \\ I). Entries outside the window are never computed; an ideal with empty windows is
+skipped; and S stops growing once its compute reaches the worst current value inside the window.
 """
 
 from __future__ import annotations
@@ -49,15 +55,42 @@ def _remove_node(w, pred_ptr, preds, cnt, in_s):
 
 
 @njit(cache=True, inline="always")
-def _relax(dp, choice, kfirst, I, J, acc_ok, acc_load, cpu_load, K, L):
-    """Offer S = I \\ J on an accelerator (if ``acc_ok``) and on a CPU core to every dp[I, k, l].
+def _window(wt_i, wt_total, ub, theta, K, L, klo, khi):
+    """Fill the windows of device counts for an ideal of work ``wt_i``; False if all are empty."""
+    any_open = False
+    for l in range(L + 1):
+        lo = 0
+        hi = K
+        if ub < INF:
+            lo = max(0, int(np.ceil(wt_i / ub - theta * l - 1e-7)))
+            hi = min(K, int(np.floor(K - (wt_total - wt_i) / ub + theta * (L - l) + 1e-7)))
+        klo[l] = lo
+        khi[l] = hi
+        if lo <= hi:
+            any_open = True
+    return any_open
 
-    dp[I, :, l] is kept non-increasing in k, so a k-loop stops once dp[I, k, l] is no worse than S's
-    own load: no larger k can improve either.
+
+@njit(cache=True, inline="always")
+def _threshold(dp, I, L, klo, khi):
+    """The worst current value inside the windows: a set S whose compute reaches it improves nothing."""
+    worst = 0.0
+    for l in range(L + 1):
+        k = max(klo[l], 1) if l == 0 else klo[l]  # dp[I, 0, 0] takes no transition
+        if k <= khi[l]:
+            worst = max(worst, dp[I, k, l])
+    return worst
+
+
+@njit(cache=True, inline="always")
+def _relax(dp, choice, kfirst, I, J, acc_ok, acc_load, cpu_load, K, L, klo, khi):
+    """Offer S = I \\ J on an accelerator (if ``acc_ok``) and on a CPU core to dp[I, k, l] for k in the
+    window. A k-loop stops once dp[I, k, l] is no worse than S's own load: within the bound the
+    values are non-increasing in k, so no larger k can improve either.
     """
     for l in range(L + 1):
         if acc_ok:
-            for k in range(max(1, kfirst[J, l] + 1), K + 1):
+            for k in range(max(1, kfirst[J, l] + 1, klo[l]), khi[l] + 1):
                 cur = dp[I, k, l]
                 if cur <= acc_load:
                     break
@@ -66,7 +99,7 @@ def _relax(dp, choice, kfirst, I, J, acc_ok, acc_load, cpu_load, K, L):
                     dp[I, k, l] = v
                     choice[I, k, l] = 2 * J
         if l >= 1:
-            for k in range(kfirst[J, l - 1], K + 1):
+            for k in range(max(kfirst[J, l - 1], klo[l]), khi[l] + 1):
                 cur = dp[I, k, l]
                 if cur <= cpu_load:
                     break
@@ -88,14 +121,17 @@ def _finish_ideal(dp, kfirst, I, K, L):
 
 @njit(cache=True)
 def lattice_dp(lo, hi, down_ptr, down_x, down_j, unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes,
-               pred_ptr, preds, outdeg, cost, K, L, mem_limit, ub, dp, choice, kfirst, cnt, in_s):
+               pred_ptr, preds, outdeg, cost, K, L, mem_limit, ub, wt, theta, wt_ideal, dp, choice, kfirst,
+               cnt, in_s):
     """Fill dp for ideals lo..hi-1 (ideals are numbered so that sub-ideals come first; units are
     numbered topologically). For each ideal I the sets S = I \\ J are enumerated by reverse search:
     S grows by a maximal unit x of J whose number is below every unit already in S, so each S is met
-    exactly once. A subtree stops once S's compute exceeds ``ub`` on both kinds of device (compute
-    only grows as S grows) or S can no longer go on an accelerator and is too slow for a CPU core.
-    Returns the number of (I, J) pairs examined."""
+    exactly once, and a branch stops when S can improve nothing (see the module docstring).
+    ``wt_ideal[I]`` receives wt(I). Returns the number of (I, J) pairs examined."""
     depth_max = unit_a.shape[0] + 1
+    wt_total = wt.sum()
+    klo = np.empty(L + 1, np.int64)
+    khi = np.empty(L + 1, np.int64)
     st_j = np.empty(depth_max, np.int64)
     st_pos = np.empty(depth_max, np.int64)
     st_x = np.empty(depth_max, np.int64)
@@ -106,9 +142,15 @@ def lattice_dp(lo, hi, down_ptr, down_x, down_j, unit_a, unit_p, unit_mem, unit_
     st_comm = np.empty(depth_max)
     pairs = 0
     for I in range(lo, hi):
+        e0 = down_ptr[I]
+        wt_ideal[I] = wt_ideal[down_j[e0]] + wt[down_x[e0]]
         dp[I, :, :] = INF
+        if not _window(wt_ideal[I], wt_total, ub, theta, K, L, klo, khi):
+            _finish_ideal(dp, kfirst, I, K, L)
+            continue
+        thr = INF
         st_j[0] = I
-        st_pos[0] = down_ptr[I]
+        st_pos[0] = e0
         st_x[0] = depth_max
         st_a[0] = 0.0
         st_p[0] = 0.0
@@ -135,14 +177,15 @@ def lattice_dp(lo, hi, down_ptr, down_x, down_j, unit_a, unit_p, unit_mem, unit_
             m = st_m[depth] + unit_mem[x]
             bad = st_bad[depth] + unit_bad[x]
             acc_ok = K > 0 and bad == 0 and m <= mem_limit
-            if not ((acc_ok and a <= ub) or (L > 0 and p <= ub)):
+            if not ((acc_ok and a <= ub and a < thr) or (L > 0 and p <= ub and p < thr)):
                 continue
             comm = st_comm[depth]
             for e in range(unit_ptr[x], unit_ptr[x + 1]):
                 comm += _add_node(unit_nodes[e], pred_ptr, preds, outdeg, cost, cnt, in_s)
             J2 = down_j[pos]
             pairs += 1
-            _relax(dp, choice, kfirst, I, J2, acc_ok, a + comm, p, K, L)
+            _relax(dp, choice, kfirst, I, J2, acc_ok, a + comm, p, K, L, klo, khi)
+            thr = _threshold(dp, I, L, klo, khi)
             depth += 1
             st_j[depth] = J2
             st_pos[depth] = down_ptr[J2]
@@ -158,12 +201,23 @@ def lattice_dp(lo, hi, down_ptr, down_x, down_j, unit_a, unit_p, unit_mem, unit_
 
 @njit(cache=True)
 def chain_dp(lo, hi, unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes, pred_ptr, preds, outdeg, cost,
-             K, L, mem_limit, ub, dp, choice, kfirst, cnt, in_s):
+             K, L, mem_limit, ub, wt, theta, dp, choice, kfirst, cnt, in_s):
     """The same dynamic program when units are in a linear order whose ideals are its n+1 prefixes:
     ideal i holds units 0..i-1 and S = units j..i-1. Returns the number of pairs examined."""
+    wt_total = wt.sum()
+    klo = np.empty(L + 1, np.int64)
+    khi = np.empty(L + 1, np.int64)
+    wt_prefix = 0.0
+    for x in range(lo - 1):
+        wt_prefix += wt[x]
     pairs = 0
     for i in range(lo, hi):
+        wt_prefix += wt[i - 1]
         dp[i, :, :] = INF
+        if not _window(wt_prefix, wt_total, ub, theta, K, L, klo, khi):
+            _finish_ideal(dp, kfirst, i, K, L)
+            continue
+        thr = INF
         a = 0.0
         p = 0.0
         m = 0.0
@@ -177,13 +231,14 @@ def chain_dp(lo, hi, unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes, p
             m += unit_mem[x]
             bad += unit_bad[x]
             acc_ok = K > 0 and bad == 0 and m <= mem_limit
-            if not ((acc_ok and a <= ub) or (L > 0 and p <= ub)):
+            if not ((acc_ok and a <= ub and a < thr) or (L > 0 and p <= ub and p < thr)):
                 break
             for e in range(unit_ptr[x], unit_ptr[x + 1]):
                 comm += _add_node(unit_nodes[e], pred_ptr, preds, outdeg, cost, cnt, in_s)
             j = x
             pairs += 1
-            _relax(dp, choice, kfirst, i, j, acc_ok, a + comm, p, K, L)
+            _relax(dp, choice, kfirst, i, j, acc_ok, a + comm, p, K, L, klo, khi)
+            thr = _threshold(dp, i, L, klo, khi)
         for x in range(j, i):
             for e in range(unit_ptr[x], unit_ptr[x + 1]):
                 _remove_node(unit_nodes[e], pred_ptr, preds, cnt, in_s)

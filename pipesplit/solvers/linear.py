@@ -123,14 +123,13 @@ def run_chain(workload: Workload, cluster: Cluster, chain: Units, ub: float, pro
     groups of an optimal cut, and the number of pairs examined."""
     n = chain.num_units
     table = DPTable(workload, cluster, chain, n + 1)
-    ub_eff = ub * (1 + 1e-9) + 1e-12 if math.isfinite(ub) else np.inf
     pairs = 0
     step = max(1, n // 100)
     with progress_bar(n, "dp-linear", progress) as bar:
         for lo in range(1, n + 1, step):
             hi = min(n + 1, lo + step)
             pairs += kernels.chain_dp(lo, hi, *table.unit_args, *table.graph_args, table.K, table.L,
-                                      table.mem_limit, ub_eff, table.dp, table.choice, table.kfirst, table.cnt,
+                                      table.mem_limit, *table.bound_args(ub), table.dp, table.choice, table.kfirst, table.cnt,
                                       table.in_s)
             bar.update(hi - lo)
     value = table.value(n)

@@ -30,6 +30,12 @@ class DPTable:
         self.cnt = np.zeros(n, dtype=np.int64)
         self.in_s = np.zeros(n, dtype=np.uint8)
         self.mem_limit = cluster.memory if math.isfinite(cluster.memory) else np.inf
+        self.wt, self.theta = work_measure(units, L)
+
+    def bound_args(self, ub: float) -> tuple:
+        """(ub, wt, theta) for the kernels; ub gets a relative slack so that ties survive rounding."""
+        ub_eff = ub * (1 + 1e-9) + 1e-12 if math.isfinite(ub) else np.inf
+        return ub_eff, self.wt, self.theta
 
     def value(self, ideal: int) -> float:
         return float(self.dp[ideal, self.K, self.L])
@@ -44,6 +50,17 @@ class DPTable:
             pieces.append((I, J, kind))
             I, k, l = (J, k - 1, l) if kind == 0 else (J, k, l - 1)
         return pieces
+
+
+def work_measure(units: Units, cpus: int) -> tuple[np.ndarray, float]:
+    """wt(x) = min(a(x), theta * p(x)) per unit: whenever k accelerators and l CPU cores cover a set X
+    with max load <= T, wt(X) <= (k + theta * l) * T. theta is the median accelerator/CPU time ratio."""
+    if cpus == 0:
+        return units.a.astype(np.float64), 0.0
+    ok = (units.p > 0) & (units.a > 0)
+    theta = float(np.median(units.a[ok] / units.p[ok])) if ok.any() else 1.0
+    wt = np.where(units.bad > 0, theta * units.p, np.minimum(units.a, theta * units.p))
+    return wt, theta
 
 
 def placement_from_groups(workload: Workload, cluster: Cluster, groups: list[tuple[np.ndarray, int]]) -> Placement:
