@@ -1,21 +1,22 @@
 """Solvers. Each is one plain function ``(workload, cluster, ..., progress) -> Solution``;
-``registry.METHODS`` names them."""
+``registry.METHODS`` names them. Importing this package loads no compiled code: the solver
+modules (``dp``, ``linear``, ...) load on first use."""
 
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..cluster import Cluster
 from ..errors import PipesplitError
-from ..workload import Workload
-from .dp import DPOptions, dp_split
-from .linear import LinearOptions, dp_linear_split
 from .registry import METHODS
-from .result import Solution
+
+if TYPE_CHECKING:
+    from ..cluster import Cluster
+    from ..workload import Workload
+    from .result import Solution
 
 
-def get_solver(method: str) -> Callable[..., Solution]:
+def get_solver(method: str) -> Callable[..., "Solution"]:
     """The function behind a method name."""
     if method not in METHODS:
         raise PipesplitError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
@@ -23,9 +24,15 @@ def get_solver(method: str) -> Callable[..., Solution]:
     return getattr(importlib.import_module(f"{__name__}.{module}"), func)
 
 
-def solve(workload: Workload, cluster: Cluster, method: str = "dp", progress: bool = False) -> Solution:
-    """Run the named method."""
+def solve(workload: "Workload", cluster: "Cluster", method: str = "dp", progress: bool = False) -> "Solution":
+    """Run the named method.
+
+    >>> from pipesplit import Workload, Cluster
+    >>> w = Workload.from_lists(ids=[1, 2], acc_time=[1.0, 1.0], cpu_time=[9.0, 9.0], edges=[(1, 2)])
+    >>> solve(w, Cluster(2), "dp").value
+    1.0
+    """
     return get_solver(method)(workload, cluster, progress=progress)
 
 
-__all__ = ["DPOptions", "LinearOptions", "Solution", "dp_linear_split", "dp_split", "get_solver", "solve"]
+__all__ = ["METHODS", "get_solver", "solve"]

@@ -23,7 +23,7 @@ from ..progress import progress_bar
 from ..workload import Workload
 from . import kernels
 from .contract import contract
-from .ideals import ideal_lattice, units_between
+from .ideals import ideal_lattice
 from .linear import LinearOptions, dp_linear_split
 from .result import Solution
 from .table import DPTable, check_basic_feasibility, infeasible, placement_from_groups
@@ -75,7 +75,7 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
         raise infeasible(cluster, "contiguous ")
     groups = []
     for I, J, kind in reversed(table.walk(n - 1)):
-        members = [units.members(x) for x in units_between(lattice.masks[J], lattice.masks[I])]
+        members = [units.members(x) for x in lattice.units_between(J, I)]
         groups.append((np.concatenate(members), kind))
     placement = placement_from_groups(workload, cluster, groups)
     evaluation = evaluate(workload, cluster, placement, contiguous=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from ..errors import PipesplitError
 from .contract import Units
@@ -14,11 +15,11 @@ from .contract import Units
 class Lattice:
     """Ideals numbered by size (a sub-ideal always has a smaller number); ideal 0 is empty.
 
-    ``masks[I]`` is ideal I as a bit set of units; ``down_x[e], down_j[e]`` for e in
+    ``masks[I]`` is ideal I as a bit set of units (64 per word); ``down_x[e], down_j[e]`` for e in
     ``down_ptr[I]:down_ptr[I+1]`` list each maximal unit x of I with the ideal I minus x.
     """
 
-    masks: list[int]
+    masks: np.ndarray
     down_ptr: np.ndarray
     down_x: np.ndarray
     down_j: np.ndarray
@@ -26,6 +27,17 @@ class Lattice:
     @property
     def num_ideals(self) -> int:
         return len(self.masks)
+
+    def units_between(self, small: int, big: int) -> list[int]:
+        """Units of ideal ``big`` that are not in ideal ``small``."""
+        out = []
+        for word, (b, s) in enumerate(zip(self.masks[big].tolist(), self.masks[small].tolist())):
+            diff = b & ~s
+            while diff:
+                low = diff & -diff
+                out.append(64 * word + low.bit_length() - 1)
+                diff ^= low
+        return out
 
 
 def ideal_lattice(units: Units, max_ideals: int = 3_000_000) -> Lattice:
@@ -35,47 +47,125 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000) -> Lattice:
     linearized program (``--method dp-linear``) handles those.
     """
     n = units.num_units
-    pred_mask = [0] * n
-    succ: list[list[int]] = [[] for _ in range(n)]
-    for u, v in zip(units.src.tolist(), units.dst.tolist()):
-        pred_mask[v] |= 1 << u
-        succ[u].append(v)
-    masks = [0]
-    index = {0: 0}
-    addable: list[list[int] | None] = [[x for x in range(n) if pred_mask[x] == 0]]
-    down: list[list[tuple[int, int]]] = [[]]
+    words = max(1, (n + 63) // 64)
+    pred = np.zeros((n, words), dtype=np.uint64)
+    np.bitwise_or.at(pred, (units.dst, units.src // 64), np.left_shift(np.uint64(1), (units.src % 64).astype(np.uint64)))
+    order = np.argsort(units.src, kind="stable")
+    succ_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(units.src, minlength=n), out=succ_ptr[1:])
+    succ = units.dst[order].astype(np.int64)
+    masks, up_x, up_from, up_to = _enumerate(pred, succ_ptr, succ, n, words, max_ideals)
+    if masks.shape[0] == 0:
+        raise PipesplitError(f"the graph has over {max_ideals:,} ideals (contiguous cut sets), too many for the exact "
+                             "program; use --method dp-linear")
+    count = masks.shape[0]
+    by = np.argsort(up_to, kind="stable")
+    ptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(up_to, minlength=count), out=ptr[1:])
+    return Lattice(masks=masks, down_ptr=ptr, down_x=up_x[by], down_j=up_from[by])
+
+
+@njit(cache=True)
+def _grow(a, size):
+    b = np.empty((size,) + a.shape[1:], a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit(cache=True)
+def _slot(table, masks, i, words):
+    """Where ideal i's mask sits in the open-addressing table (an empty slot if it is new)."""
+    h = np.uint64(1469598103934665603)
+    for w in range(words):
+        h = (h ^ masks[i, w]) * np.uint64(1099511628211)
+        h ^= h >> np.uint64(29)
+    size = table.shape[0]
+    s = np.int64(h & np.uint64(size - 1))
+    while table[s] >= 0:
+        j = table[s]
+        same = True
+        for w in range(words):
+            if masks[j, w] != masks[i, w]:
+                same = False
+                break
+        if same:
+            return s
+        s = (s + 1) & (size - 1)
+    return s
+
+
+@njit(cache=True)
+def _enumerate(pred, succ_ptr, succ, n, words, max_ideals):
+    """BFS over ideals with a hash table of bit sets. Returns (masks, up_x, up_from, up_to) where
+    ideal up_to = ideal up_from plus unit up_x; empty arrays when there are over max_ideals."""
+    cap = 1024
+    masks = np.zeros((cap, words), np.uint64)
+    add_ptr = np.zeros(cap + 1, np.int64)
+    add_buf = np.empty(4 * cap, np.int64)
+    for x in range(n):
+        free = True
+        for w in range(words):
+            if pred[x, w] != 0:
+                free = False
+        if free:
+            add_buf[add_ptr[1]] = x
+            add_ptr[1] += 1
+    table = np.full(4 * cap, -1, np.int64)
+    table[_slot(table, masks, 0, words)] = 0
+    ups = 0
+    up_x = np.empty(4 * cap, np.int64)
+    up_from = np.empty(4 * cap, np.int64)
+    up_to = np.empty(4 * cap, np.int64)
+    count = 1
     i = 0
-    while i < len(masks):
-        ideal, ready = masks[i], addable[i]
-        addable[i] = None
-        for x in ready:
-            bigger = ideal | (1 << x)
-            j = index.get(bigger)
-            if j is None:
-                j = len(masks)
+    while i < count:
+        for e in range(add_ptr[i], add_ptr[i + 1]):
+            x = add_buf[e]
+            if count + 1 >= masks.shape[0]:
+                masks = _grow(masks, 2 * masks.shape[0])
+                add_ptr = _grow(add_ptr, 2 * add_ptr.shape[0])
+            masks[count, :] = masks[i, :]
+            masks[count, x >> 6] |= np.uint64(1) << np.uint64(x & 63)
+            s = _slot(table, masks, count, words)
+            j = table[s]
+            if j < 0:
+                j = count
                 if j >= max_ideals:
-                    raise PipesplitError(
-                        f"the graph has over {max_ideals:,} ideals (contiguous cut sets), too many for the exact "
-                        "program; use --method dp-linear")
-                index[bigger] = j
-                masks.append(bigger)
-                addable.append([y for y in ready if y != x]
-                               + [s for s in succ[x] if pred_mask[s] & ~bigger == 0])
-                down.append([])
-            down[j].append((x, i))
+                    return masks[:0], up_x[:0], up_from[:0], up_to[:0]
+                table[s] = j
+                count += 1
+                # the new ideal's addable units: i's except x, and successors of x now free
+                start = add_ptr[j]
+                need = start + (add_ptr[i + 1] - add_ptr[i]) + succ_ptr[x + 1] - succ_ptr[x]
+                if need >= add_buf.shape[0]:
+                    add_buf = _grow(add_buf, 2 * need)
+                k = start
+                for f in range(add_ptr[i], add_ptr[i + 1]):
+                    if add_buf[f] != x:
+                        add_buf[k] = add_buf[f]
+                        k += 1
+                for f in range(succ_ptr[x], succ_ptr[x + 1]):
+                    y = succ[f]
+                    ready = True
+                    for w in range(words):
+                        if pred[y, w] & ~masks[j, w]:
+                            ready = False
+                            break
+                    if ready:
+                        add_buf[k] = y
+                        k += 1
+                add_ptr[j + 1] = k
+                if 2 * count > table.shape[0]:
+                    table = np.full(2 * table.shape[0], -1, np.int64)
+                    for t in range(count):
+                        table[_slot(table, masks, t, words)] = t
+            if ups == up_x.shape[0]:
+                up_x = _grow(up_x, 2 * ups)
+                up_from = _grow(up_from, 2 * ups)
+                up_to = _grow(up_to, 2 * ups)
+            up_x[ups] = x
+            up_from[ups] = i
+            up_to[ups] = j
+            ups += 1
         i += 1
-    sizes = np.fromiter((len(d) for d in down), dtype=np.int64, count=len(down))
-    ptr = np.zeros(len(down) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=ptr[1:])
-    flat = np.array([e for d in down for e in d], dtype=np.int64).reshape(-1, 2)
-    return Lattice(masks=masks, down_ptr=ptr, down_x=flat[:, 0].copy(), down_j=flat[:, 1].copy())
-
-
-def units_between(small: int, big: int) -> list[int]:
-    """Units of ideal ``big`` that are not in ideal ``small`` (both as bit sets)."""
-    diff, out = big & ~small, []
-    while diff:
-        low = diff & -diff
-        out.append(low.bit_length() - 1)
-        diff ^= low
-    return out
+    return masks[:count].copy(), up_x[:ups].copy(), up_from[:ups].copy(), up_to[:ups].copy()

@@ -16,7 +16,7 @@ import numpy as np
 from ..cluster import Cluster
 from ..placement import evaluate
 from ..progress import progress_bar
-from ..workload import Workload, _csr
+from ..workload import Workload
 from . import kernels
 from .contract import Units, contract
 from .result import Solution
@@ -32,24 +32,18 @@ class LinearOptions:
 
 
 def dfs_orders(units: Units, count: int, seed: int = 0) -> list[np.ndarray]:
-    """``count`` distinct DFS-based topological orders of the unit DAG (reverse DFS post-orders with
-    different child orders, then random ones), the first being the plain one in unit order."""
+    """Up to ``count`` distinct DFS-based topological orders of the unit DAG (reverse DFS post-orders
+    with different child orders: unit order, reversed, heaviest first, then random), the first being
+    the plain one in unit order."""
     n = units.num_units
-    ptr, succ = _csr(units.src, units.dst, n)
     rng = np.random.default_rng(seed)
+    keys = [np.arange(n, dtype=np.float64), -np.arange(n, dtype=np.float64), -units.a]
     orders, seen = [], set()
-    for variant in range(4 * count):
+    for variant in range(2 * count + 2):
         if len(orders) == count:
             break
-        if variant == 0:
-            key = None
-        elif variant == 1:
-            key = -np.arange(n)
-        elif variant == 2:
-            key = -units.a  # heaviest successor first
-        else:
-            key = rng.random(n)
-        order = _reverse_postorder(n, ptr, succ, key)
+        key = keys[variant] if variant < len(keys) else rng.random(n)
+        order = _reverse_postorder(n, units.src, units.dst, key)
         sig = hash(order.tobytes())
         if sig not in seen:
             seen.add(sig)
@@ -57,31 +51,29 @@ def dfs_orders(units: Units, count: int, seed: int = 0) -> list[np.ndarray]:
     return orders
 
 
-def _reverse_postorder(n: int, ptr: np.ndarray, succ: np.ndarray, key: np.ndarray | None) -> np.ndarray:
-    """A topological order: the reverse of a DFS post-order, children visited by ascending ``key``."""
-    succ_l = succ.tolist()
-    ptr_l = ptr.tolist()
-    if key is not None:
-        key_l = key.tolist()
-        children = [sorted(succ_l[ptr_l[u]:ptr_l[u + 1]], key=key_l.__getitem__) for u in range(n)]
-        roots = sorted(range(n), key=key_l.__getitem__)
-    else:
-        children = [succ_l[ptr_l[u]:ptr_l[u + 1]] for u in range(n)]
-        roots = range(n)
+def _reverse_postorder(n: int, src: np.ndarray, dst: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """A topological order: the reverse of a DFS post-order, roots and children taken by ascending ``key``."""
+    by = np.lexsort((key[dst], src))
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
+    succ_l, ptr_l = dst[by].tolist(), ptr.tolist()
     seen = bytearray(n)
     post: list[int] = []
-    for root in roots:
+    for root in np.argsort(key, kind="stable").tolist():
         if seen[root]:
             continue
         seen[root] = 1
-        stack = [(root, iter(children[root]))]
+        stack = [(root, ptr_l[root])]
         while stack:
-            u, it = stack[-1]
-            for v in it:
-                if not seen[v]:
-                    seen[v] = 1
-                    stack.append((v, iter(children[v])))
-                    break
+            u, i = stack[-1]
+            end = ptr_l[u + 1]
+            while i < end and seen[succ_l[i]]:
+                i += 1
+            if i < end:
+                v = succ_l[i]
+                stack[-1] = (u, i + 1)
+                seen[v] = 1
+                stack.append((v, ptr_l[v]))
             else:
                 post.append(u)
                 stack.pop()
