@@ -6,11 +6,11 @@ import argparse
 import json
 
 from ..cluster import format_bytes
-from ..formats import write_json
+from ..formats import check_output_path, write_json
 from ..formats.native import split_to_native
 from ..formats.paper import split_to_paper
 from ..solvers.registry import METHOD_NAMES
-from .common import add_cluster_flags, check_output_path, load_workload_and_cluster, print_result
+from .common import add_cluster_flags, load_workload_and_cluster, print_result
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     workload, cluster = load_workload_and_cluster(args)
     if args.output:
-        check_output_path(args.output, args.workload)
+        check_output_path(args.output, (args.workload,))
     from ..solvers import solve  # loads the compiled kernels
 
     sol = solve(workload, cluster, args.method, progress=not args.quiet and not args.json)

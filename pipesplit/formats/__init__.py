@@ -14,7 +14,7 @@ from ..workload import Workload
 from .native import SPLIT_FORMAT, WORKLOAD_FORMAT, split_from_native, workload_from_native
 from .paper import split_from_paper, workload_from_paper
 
-__all__ = ["read_json", "load_workload", "load_split", "write_json"]
+__all__ = ["read_json", "load_workload", "load_split", "write_json", "check_output_path"]
 
 
 def read_json(path: str | Path) -> object:
@@ -54,22 +54,30 @@ def load_split(path: str | Path, workload: Workload) -> Placement:
         raise PipesplitError(f"{path}: {e}") from None
 
 
-def write_json(path: str | Path, data: object, inputs: tuple[str | Path, ...] = ()) -> None:
-    """Write JSON atomically (a temporary file renamed into place); never over one of ``inputs``."""
+def check_output_path(path: str | Path, inputs: tuple[str | Path, ...] = ()) -> None:
+    """Refuse an output that is one of ``inputs``, a directory, or in a missing folder."""
     path = Path(path)
     for source in inputs:
         if path.exists() and Path(source).exists() and path.resolve() == Path(source).resolve():
-            raise PipesplitError(f"{path} is an input; choose another output file")
+            raise PipesplitError(f"{path} is an input file; choose another output file")
     if path.is_dir():
         raise PipesplitError(f"{path} is a directory; give a file name for the output")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise PipesplitError(f"{path}: the folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise PipesplitError(f"{path}: the folder {path.parent} does not exist")
+
+
+def write_json(path: str | Path, data: object, inputs: tuple[str | Path, ...] = ()) -> None:
+    """Write JSON atomically (a temporary file renamed into place); never over one of ``inputs``."""
+    check_output_path(path, inputs)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else Path("."))
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=1)
             f.write("\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -47,7 +47,7 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
     ...                         edges=[(1, 2), (1, 3)], out_cost={1: 1.0})
     >>> s = dp_split(w, Cluster(2))
     >>> s.value, s.optimal
-    (4.0, True)
+    (5.0, True)
     """
     start = time.perf_counter()
     units = contract(workload)
@@ -72,7 +72,7 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
     value = table.value(n - 1)
     stats = {"units": units.num_units, "ideals": n, "pairs": pairs, "upper_bound": ub}
     if not math.isfinite(value):
-        raise infeasible(cluster, "contiguous ")
+        raise infeasible(workload, cluster, "contiguous ")
     groups = []
     for I, J, kind in reversed(table.walk(n - 1)):
         members = [units.members(x) for x in lattice.units_between(J, I)]

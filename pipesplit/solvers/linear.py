@@ -25,19 +25,23 @@ from .table import DPTable, check_basic_feasibility, infeasible, placement_from_
 
 @dataclass(frozen=True)
 class LinearOptions:
-    """``orders``: how many topological orders to try (None: 8 for graphs up to 5,000 units, else 3)."""
+    """``orders``: how many topological orders to try (None: 24 for graphs up to 1,000 units, 8 up to
+    5,000, 3 up to 20,000, else 1)."""
 
     orders: int | None = None
     seed: int = 0
 
 
-def dfs_orders(units: Units, count: int, seed: int = 0) -> list[np.ndarray]:
-    """Up to ``count`` distinct DFS-based topological orders of the unit DAG (reverse DFS post-orders
-    with different child orders: unit order, reversed, heaviest first, then random), the first being
-    the plain one in unit order."""
+def dfs_orders(units: Units, count: int, seed: int = 0, ids: np.ndarray | None = None) -> list[np.ndarray]:
+    """Up to ``count`` distinct DFS-based topological orders of the unit DAG: reverse DFS post-orders
+    with children taken by unit number, by the smallest node id in the unit (as given in the input),
+    both reversed, heaviest first, then at random. The first is the plain one by unit number."""
     n = units.num_units
     rng = np.random.default_rng(seed)
-    keys = [np.arange(n, dtype=np.float64), -np.arange(n, dtype=np.float64), -units.a]
+    first_id = np.full(n, np.inf)
+    if ids is not None:
+        np.minimum.at(first_id, units.unit_of, ids.astype(np.float64))
+    keys = [np.arange(n, dtype=np.float64), first_id, -np.arange(n, dtype=np.float64), -first_id, -units.a]
     orders, seen = [], set()
     for variant in range(2 * count + 2):
         if len(orders) == count:
@@ -145,8 +149,9 @@ def dp_linear_split(workload: Workload, cluster: Cluster, options: LinearOptions
     start = time.perf_counter()
     units = contract(workload) if units is None else units
     check_basic_feasibility(workload, cluster, units)
-    count = options.orders or (8 if units.num_units <= 5000 else 3)
-    orders = dfs_orders(units, count, options.seed)
+    n = units.num_units
+    count = options.orders or (24 if n <= 1000 else 8 if n <= 5000 else 3 if n <= 20000 else 1)
+    orders = dfs_orders(units, count, options.seed, workload.ids)
     best_value, best_groups, pairs = math.inf, None, 0
     ub = math.inf
     for t, order in enumerate(orders):
@@ -159,7 +164,7 @@ def dp_linear_split(workload: Workload, cluster: Cluster, options: LinearOptions
             best_value, best_groups = value, groups
             ub = min(ub, value)
     if best_groups is None:
-        raise infeasible(cluster, "contiguous ")
+        raise infeasible(workload, cluster, "contiguous ")
     placement = placement_from_groups(workload, cluster, best_groups)
     evaluation = evaluate(workload, cluster, placement, contiguous=True)
     return Solution(placement=placement, evaluation=evaluation, method="dp-linear", value=best_value,

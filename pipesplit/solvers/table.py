@@ -99,7 +99,12 @@ def check_basic_feasibility(workload: Workload, cluster: Cluster, units: Units) 
                                  f"{cluster.accelerators * cluster.memory:.6g}; add accelerators, --memory or --cpus")
 
 
-def infeasible(cluster: Cluster, contiguous: str) -> PipesplitError:
-    return PipesplitError(f"no {contiguous}split fits {cluster.accelerators} accelerators with "
-                          f"{cluster.memory:.6g} bytes each and {cluster.cpus} CPU cores (memory or device count "
-                          "binds); add devices or memory")
+def infeasible(workload: Workload, cluster: Cluster, what: str) -> PipesplitError:
+    """Why no split was found. With a CPU core everything fits on it, so only memory can bind."""
+    if cluster.cpus == 0 and cluster.accelerators > 0:
+        need = float(workload.memory.sum())
+        return PipesplitError(
+            f"no {what}split fits: memory binds ({need:.6g} bytes in all, {cluster.accelerators} accelerators of "
+            f"{cluster.memory:.6g} bytes, and pieces must be {what.strip() or 'whole'}); add accelerators, --memory "
+            "or --cpus")
+    return PipesplitError(f"no {what}split fits {cluster.accelerators} accelerators and {cluster.cpus} CPU cores")
