@@ -31,10 +31,13 @@ from .table import DPTable, check_basic_feasibility, infeasible, placement_from_
 
 @dataclass(frozen=True)
 class DPOptions:
-    """``max_ideals``: refuse graphs with more ideals than this (use the linearized program).
+    """``max_ideals``: refuse graphs with more ideals than this (use the linearized program);
+    ``memory_budget``: bytes the ideal lattice and DP table may take, which lowers that cap when the
+    cluster has many devices.
     ``linear``: options of the linearized run that provides the upper bound."""
 
     max_ideals: int = 3_000_000
+    memory_budget: float = 4 * 2**30
     linear: LinearOptions = LinearOptions()
 
 
@@ -56,7 +59,9 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
         ub = dp_linear_split(workload, cluster, options.linear, units=units).value
     except PipesplitError:  # no chain split fits; the exact program may still find one
         ub = math.inf
-    lattice = ideal_lattice(units, options.max_ideals)
+    words = (units.num_units + 63) // 64
+    per_ideal = 16 * (cluster.accelerators + 1) * (cluster.cpus + 1) + 8 * (cluster.cpus + 1) + 8 * words + 64
+    lattice = ideal_lattice(units, min(options.max_ideals, int(options.memory_budget // per_ideal)))
     n = lattice.num_ideals
     table = DPTable(workload, cluster, units, n)
     wt_ideal = np.zeros(n)
