@@ -140,17 +140,16 @@ def contract(w: Workload) -> Units:
         cand = np.flatnonzero((g_time == 0) & ~g_touch & (nb == 1))
         if not len(cand):
             break
+        other = np.full(m, -1, dtype=np.int64)  # the only neighbour of each candidate
+        other[src] = dst
+        other[dst] = src
         target = np.arange(m)
-        merged = np.zeros(m, dtype=bool)
+        leaving = np.zeros(m, dtype=bool)
         for x in cand.tolist():
-            if merged[x]:
-                continue
-            e = np.flatnonzero(src == x)
-            y = int(dst[e[0]]) if len(e) else int(src[np.flatnonzero(dst == x)[0]])
-            if merged[y] or target[y] != y:
-                continue  # y itself merges away this round: take x next round
-            target[x] = y
-            merged[x] = merged[y] = True
+            y = int(other[x])
+            if not leaving[y]:  # a pair of candidates: only one of them merges into the other
+                target[x] = y
+                leaving[x] = True
         group = _relabel(target[group])
         src, dst = _unit_edges(w, group)
 
