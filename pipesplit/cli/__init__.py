@@ -8,9 +8,9 @@ import sys
 
 from .. import __version__
 from ..errors import PipesplitError
-from . import evaluate, solve
+from . import compare, evaluate, solve
 
-SUBCOMMANDS = [solve, evaluate]
+SUBCOMMANDS = [solve, evaluate, compare]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,13 +13,48 @@ from ..solvers.registry import METHOD_NAMES
 from .common import add_cluster_flags, load_workload_and_cluster, print_result
 
 
+def add_method_flags(p: argparse.ArgumentParser) -> None:
+    """--objective, --time-limit, --gap, --calls-per-accelerator, --fwd-bwd, --expert (solve and compare)."""
+    g = p.add_argument_group("objective and methods")
+    g.add_argument("--objective", choices=("throughput", "latency"), default="throughput",
+                   help="throughput: min max load (default); latency: min single-sample latency")
+    g.add_argument("--time-limit", type=float, default=300.0, metavar="S",
+                   help="integer programs stop after S seconds with their best split (default 300)")
+    g.add_argument("--gap", type=float, default=1e-4, help="integer programs stop at this relative gap (default 1e-4)")
+    g.add_argument("--calls-per-accelerator", type=int, default=1, metavar="Q",
+                   help="latency: each accelerator may run up to Q calls in order (default 1)")
+    g.add_argument("--fwd-bwd", action="store_true",
+                   help="integer programs minimize max forward load + max backward load")
+    g.add_argument("--expert", metavar="SPLIT.json", help="the split file of --method expert")
+
+
+def method_settings(args: argparse.Namespace):
+    """The MethodSettings of the command line."""
+    from ..solvers.run import MethodSettings
+    return MethodSettings(time_limit=args.time_limit, gap=args.gap, split_objective=args.fwd_bwd,
+                          calls_per_accelerator=args.calls_per_accelerator, expert=args.expert)
+
+
+def latency_to_paper(workload, placement, latency: float) -> dict:
+    """The paper's latency output: one ``fpgas`` entry per accelerator, one ``cpus`` entry."""
+    k = placement.accelerators
+    dev = placement.device
+    fpgas = [{"nodes": sorted(int(i) for i in workload.ids[dev == d])} for d in range(k)]
+    return {"totalLatency": latency, "fpgas": fpgas, "cpus": [{"nodes": sorted(int(i) for i in workload.ids[dev >= k])}]}
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("solve", help="find the best split of a workload",
                        description="Find the split that minimizes the max load (time per sample) over devices.")
     s.add_argument("workload", metavar="WORKLOAD.json", help="workload in the paper's or the native format")
     add_cluster_flags(s)
-    s.add_argument("--method", default="dp", choices=METHOD_NAMES,
-                   help="dp: exact over all contiguous splits (default); dp-linear: fast heuristic for huge graphs")
+    s.add_argument("--method", default=None, choices=METHOD_NAMES,
+                   help="auto (default for throughput): dp when the graph has at most 250,000 ideals, else "
+                        "dp-linear; dp: exact over all contiguous splits; dp-linear: fast heuristic for huge "
+                        "graphs; ip / ip-noncontig: integer programs (ip is the default for latency); "
+                        "pipedream, metis, local-search, one-accelerator, expert: baselines; greedy, chain: "
+                        "latency heuristics")
+    add_method_flags(s)
     s.add_argument("-o", "--output", metavar="SPLIT.json", help="write the split here")
     s.add_argument("--format", choices=("native", "paper"), default="native", help="format of -o (default native)")
     s.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
@@ -31,24 +66,43 @@ def run(args: argparse.Namespace) -> int:
     workload, cluster = load_workload_and_cluster(args)
     if args.output:
         check_output_path(args.output, (args.workload,))
-    from ..solvers import solve  # loads the compiled kernels
+    from ..solvers.run import run_method  # loads the compiled kernels
 
-    sol = solve(workload, cluster, args.method, progress=not args.quiet and not args.json)
+    latency = args.objective == "latency"
+    method = args.method or ("ip" if latency else "auto")
+    sol = run_method(workload, cluster, method, args.objective, method_settings(args),
+                     progress=not args.quiet and not args.json)
     info = {"method": sol.method, "optimal": sol.optimal, "seconds": round(sol.seconds, 6), "stats": sol.stats}
     if args.output:
-        data = (split_to_paper(workload, sol.placement, sol.evaluation) if args.format == "paper"
-                else split_to_native(workload, sol.placement, sol.evaluation, **info))
+        if args.format == "paper":
+            data = (latency_to_paper(workload, sol.placement, sol.value) if latency
+                    else split_to_paper(workload, sol.placement, sol.evaluation))
+        else:
+            data = split_to_native(workload, sol.placement, sol.evaluation, **info)
         write_json(args.output, data, inputs=(args.workload,))
     if args.json:
         out = split_to_native(workload, sol.placement, sol.evaluation, **info)
         out["violations"] = sol.evaluation.violations
+        out["objective"], out["value"] = args.objective, sol.value
         print(json.dumps(out))
         return 0
+    if sol.optimal:
+        proof = "proven" + (" (optimal among contiguous splits)" if sol.method in ("dp", "ip") else "")
+    elif "gap" in sol.stats:
+        proof = f"not proven: gap {sol.stats['gap']:.2%}, lower bound {sol.stats['bound']:.6f} ({sol.stats['status']})"
+    else:
+        proof = "not proven (heuristic)"
     lines = [f"method: {sol.method}" + (f" ({sol.stats['ideals']:,} ideals, {sol.stats['pairs']:,} pairs)"
                                          if "pairs" in sol.stats else ""),
-             "optimal: " + ("proven (optimal among contiguous splits)" if sol.optimal else "not proven (heuristic)"),
+             "optimal: " + proof,
              f"solve time: {sol.seconds:.3f} s",
              f"cluster: {cluster.accelerators} accelerators of {format_bytes(cluster.memory)}, {cluster.cpus} CPU cores"]
+    if latency:
+        lines.insert(0, f"latency: {sol.value:.6f} {workload.time_unit} per sample (single sample)")
+    elif sol.stats.get("objective") == "fwd+bwd":
+        lines.insert(0, f"max forward load + max backward load: {sol.value:.6f} {workload.time_unit}")
+    if "note" in sol.stats:
+        lines.append(f"note: {sol.stats['note']}")
     lines += [f"violation: {v}" for v in sol.evaluation.violations]
     if args.output:
         lines.append(f"split written to {args.output} ({args.format} format)")

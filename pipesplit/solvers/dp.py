@@ -23,7 +23,7 @@ from ..progress import progress_bar
 from ..workload import Workload
 from . import kernels
 from .contract import contract
-from .ideals import ideal_lattice
+from .ideals import TooManyIdeals, ideal_lattice
 from .linear import LinearOptions, dp_linear_split
 from .result import Solution
 from .table import DPTable, check_basic_feasibility, infeasible, placement_from_groups
@@ -55,13 +55,13 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
     start = time.perf_counter()
     units = contract(workload)
     check_basic_feasibility(workload, cluster, units)
+    words = (units.num_units + 63) // 64
+    per_ideal = 16 * (cluster.accelerators + 1) * (cluster.cpus + 1) + 8 * (cluster.cpus + 1) + 8 * words + 64
+    lattice = ideal_lattice(units, min(options.max_ideals, int(options.memory_budget // per_ideal)))
     try:
         ub = dp_linear_split(workload, cluster, options.linear, units=units).value
     except PipesplitError:  # no chain split fits; the exact program may still find one
         ub = math.inf
-    words = (units.num_units + 63) // 64
-    per_ideal = 16 * (cluster.accelerators + 1) * (cluster.cpus + 1) + 8 * (cluster.cpus + 1) + 8 * words + 64
-    lattice = ideal_lattice(units, min(options.max_ideals, int(options.memory_budget // per_ideal)))
     n = lattice.num_ideals
     table = DPTable(workload, cluster, units, n)
     wt_ideal = np.zeros(n)
@@ -86,3 +86,27 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
     evaluation = evaluate(workload, cluster, placement, contiguous=True)
     return Solution(placement=placement, evaluation=evaluation, method="dp", value=value, optimal=True,
                     seconds=time.perf_counter() - start, stats=stats)
+
+
+AUTO_MAX_IDEALS = 250_000
+
+
+def auto_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOptions(max_ideals=AUTO_MAX_IDEALS),
+               progress: bool = False) -> Solution:
+    """The exact program when the graph has at most ``options.max_ideals`` ideals (it then finishes in
+    seconds to a minute), else the linearized one, saying so in ``stats["note"]``.
+
+    >>> from pipesplit.workload import Workload
+    >>> w = Workload.from_lists(ids=[1, 2], acc_time=[1.0, 1.0], cpu_time=[9.0, 9.0], edges=[(1, 2)])
+    >>> auto_split(w, Cluster(2)).method
+    'dp'
+    """
+    start = time.perf_counter()
+    try:
+        return dp_split(workload, cluster, options, progress)
+    except TooManyIdeals:
+        solution = dp_linear_split(workload, cluster, options.linear, progress=progress)
+        solution.stats["note"] = (f"the graph has over {options.max_ideals:,} ideals, too many for a quick exact "
+                                  "solve: solved with dp-linear (--method dp insists on the exact program)")
+        solution.seconds = time.perf_counter() - start
+        return solution

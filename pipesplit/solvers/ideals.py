@@ -11,6 +11,10 @@ from ..errors import PipesplitError
 from .contract import Units
 
 
+class TooManyIdeals(PipesplitError):
+    """The DAG is too wide for the exact program: it has more ideals than allowed."""
+
+
 @dataclass
 class Lattice:
     """Ideals numbered by size (a sub-ideal always has a smaller number); ideal 0 is empty.
@@ -56,7 +60,7 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000) -> Lattice:
     succ = units.dst[order].astype(np.int64)
     masks, up_x, up_from, up_to = _enumerate(pred, succ_ptr, succ, n, words, max_ideals)
     if masks.shape[0] == 0:
-        raise PipesplitError(f"the graph has over {max_ideals:,} ideals (contiguous cut sets), too many for the exact "
+        raise TooManyIdeals(f"the graph has over {max_ideals:,} ideals (contiguous cut sets), too many for the exact "
                              "program; use --method dp-linear")
     count = masks.shape[0]
     by = np.argsort(up_to, kind="stable")

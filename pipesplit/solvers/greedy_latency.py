@@ -1,0 +1,277 @@
+"""Latency baselines of the paper and the shared pieces of every latency method.
+
+- ``greedy_latency_split``: the paper's greedy. Colocation classes, with strongly connected classes
+  fused, are listed in a topological order; each accelerator in turn takes the next blocks for as
+  long as they fit in its memory; blocks that fit no accelerator (or cannot run on one), and all
+  blocks once the accelerators are used up, run on the CPU.
+- ``dp_latency_split``: the throughput dynamic program's split, evaluated for latency.
+
+A latency method's ``Solution.value`` is the latency that ``evaluate_latency`` gives its placement
+(with ``stats['calls']``, the call of each node, when an accelerator runs several calls);
+``Solution.evaluation`` is the throughput view of the same placement.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cluster import Cluster
+from ..errors import PipesplitError
+from ..latency import evaluate_latency, fill_cpu
+from ..placement import Placement, evaluate
+from ..workload import Workload, _csr
+from .contract import _strong_components
+from .result import Solution
+
+
+@dataclass(frozen=True)
+class LatencyOptions:
+    """``calls_per_accelerator``: how many ordered calls an accelerator may run (the paper's q)."""
+
+    calls_per_accelerator: int = 1
+
+    def __post_init__(self) -> None:
+        if self.calls_per_accelerator < 1:
+            raise PipesplitError("--calls-per-accelerator must be at least 1")
+
+
+def latency_placement(workload: Workload, cluster: Cluster, device: np.ndarray,
+                      accelerators: int | None = None) -> Placement:
+    """A placement for the latency model: CPU nodes share the first core (cores are unlimited).
+    ``accelerators`` (default the cluster's) is how many accelerator devices the split numbers."""
+    k = cluster.accelerators if accelerators is None else accelerators
+    return Placement(fill_cpu(device, k), accelerators=k, cpus=max(cluster.cpus, 1))
+
+
+def latency_solution(workload: Workload, cluster: Cluster, placement: Placement, method: str, optimal: bool,
+                     started: float, stats: dict | None = None, calls: np.ndarray | None = None,
+                     max_calls: int | None = None) -> Solution:
+    """Wrap a latency split: value = its latency by ``evaluate_latency`` (with ``calls`` if given)."""
+    placement = latency_placement(workload, cluster, placement.device, max(cluster.accelerators, placement.accelerators))
+    lat = evaluate_latency(workload, cluster, placement, calls=calls, max_calls=max_calls)
+    evaluation = evaluate(workload, Cluster(cluster.accelerators, cluster.memory, placement.cpus), placement)
+    evaluation.violations = list(lat.violations)
+    stats = dict(stats or {})
+    stats.update(objective="latency", latency=lat.latency, calls_used=lat.calls_used)
+    if calls is not None and lat.max_calls_per_accelerator > 1:
+        stats["calls"] = lat.call_of.tolist()
+    return Solution(placement=placement, evaluation=evaluation, method=method, value=lat.latency, optimal=optimal,
+                    seconds=time.perf_counter() - started, stats=stats)
+
+
+def inseparable_blocks(workload: Workload) -> list[np.ndarray]:
+    """Colocation classes with strongly connected ones fused, in a topological order (depth first)."""
+    w = workload
+    cls = w.class_of
+    m = int(cls.max()) + 1 if w.num_nodes else 0
+    cs, cd = cls[w.src], cls[w.dst]
+    keep = cs != cd
+    comp = _strong_components(m, cs[keep], cd[keep])
+    block = comp[cls]
+    b = int(block.max()) + 1 if w.num_nodes else 0
+    bs, bd = block[w.src], block[w.dst]
+    keep = bs != bd
+    pairs = np.unique(np.stack([bs[keep], bd[keep]]), axis=1) if keep.any() else np.zeros((2, 0), np.int64)
+    ptr, succ = _csr(pairs[0], pairs[1], b)
+    indeg = np.bincount(pairs[1], minlength=b).tolist()
+    first = np.full(b, w.num_nodes)
+    np.minimum.at(first, block, np.arange(w.num_nodes))
+    stack = sorted((int(x) for x in np.flatnonzero(np.asarray(indeg) == 0)), key=lambda x: -first[x])
+    order = []
+    while stack:
+        x = stack.pop()
+        order.append(x)
+        for y in succ[ptr[x]:ptr[x + 1]].tolist():
+            indeg[y] -= 1
+            if indeg[y] == 0:
+                stack.append(y)
+    members = _csr(block, np.arange(w.num_nodes, dtype=np.int64), b)
+    return [members[1][members[0][x]:members[0][x + 1]] for x in order]
+
+
+def greedy_latency_split(workload: Workload, cluster: Cluster, *, options: LatencyOptions = LatencyOptions(),
+                         progress: bool = False) -> Solution:
+    """The paper's greedy latency baseline (see the module docstring).
+
+    >>> w = Workload.from_lists(ids=[1, 2, 3], acc_time=[1, 1, 1], cpu_time=[9, 9, 9],
+    ...                         edges=[(1, 2), (2, 3)], memory=[1, 1, 1])
+    >>> s = greedy_latency_split(w, Cluster(2, memory=2, cpus=1))
+    >>> s.value, s.placement.device.tolist()
+    (3.0, [0, 0, 1])
+    """
+    started = time.perf_counter()
+    w, K, M = workload, cluster.accelerators, cluster.memory
+    device = np.full(w.num_nodes, K, dtype=np.int64)
+    acc, used = -1, math.inf
+    for nodes in inseparable_blocks(w):
+        size = float(w.memory[nodes].sum())
+        if size > M or not w.acc_ok[nodes].all():
+            continue
+        if acc >= 0 and used + size <= M:
+            device[nodes] = acc
+            used += size
+        elif acc + 1 < K:
+            acc += 1
+            device[nodes] = acc
+            used = size
+        else:
+            continue  # accelerators used up: CPU
+    if cluster.cpus == 0 and (device >= K).any():
+        raise PipesplitError("the greedy split needs CPU cores (a block fits no accelerator); add --cpus")
+    placement = Placement(device, accelerators=K, cpus=max(cluster.cpus, 1))
+    return latency_solution(w, cluster, placement, "greedy-latency", False, started,
+                            max_calls=options.calls_per_accelerator)
+
+
+def dp_latency_split(workload: Workload, cluster: Cluster, *, options: LatencyOptions = LatencyOptions(),
+                     progress: bool = False) -> Solution:
+    """The throughput dynamic program's split, evaluated for latency (the paper's second baseline)."""
+    from .dp import dp_split
+    from .linear import dp_linear_split
+    started = time.perf_counter()
+    try:
+        sol = dp_split(workload, cluster, progress=progress)
+    except PipesplitError:
+        sol = dp_linear_split(workload, cluster, progress=progress)
+    return latency_solution(workload, cluster, sol.placement, "dp-latency", False, started,
+                            stats={"max_load": sol.value}, max_calls=options.calls_per_accelerator)
+
+
+def chain_latency_split(workload: Workload, cluster: Cluster, *, options: LatencyOptions = LatencyOptions(),
+                        progress: bool = False, orders: int = 8) -> Solution:
+    """A latency heuristic: along a few topological orders of the units, the segmentation into at
+    most K accelerator segments (each fits in memory) and CPU units that minimizes the sum of
+    segment loads and CPU times (the latency of a chain), found by a dynamic program; the order
+    whose split has the least true latency wins. Used to warm-start the latency program."""
+    from .contract import contract
+    from .linear import dfs_orders
+    started = time.perf_counter()
+    w, K = workload, cluster.accelerators
+    units = contract(w)
+    n = units.num_units
+    M = cluster.memory
+    cpu_ok = cluster.cpus > 0
+    best = None
+    order_list = dfs_orders(units, orders, 0)
+    succ_ptr, succ = w.succs_csr
+    pred_ptr, pred = w.preds_csr
+    for order in order_list:
+        pos = np.empty(n, np.int64)
+        pos[order] = np.arange(n)
+        node_pos = pos[units.unit_of]
+        last_succ = np.full(w.num_nodes, -1)
+        if len(w.src):
+            np.maximum.at(last_succ, w.src, node_pos[w.dst])
+        INF = math.inf
+        f = np.full((n + 1, K + 1), INF)
+        f[0, :] = 0.0
+        choice = np.full((n + 1, K + 1), -2, np.int64)
+        seg = np.full((n + 1, n + 1), INF)  # seg[j, i]: load of units order[j:i] as one call
+        mark = np.full(w.num_nodes, -1)
+        for i in range(1, n + 1):
+            comp = mem = 0.0
+            tin = 0.0
+            out_cost = 0.0
+            ok = True
+            for j in range(i - 1, -1, -1):
+                x = int(order[j])
+                comp += units.a[x]
+                mem += units.mem[x]
+                if units.bad[x] > 0 or mem > M:
+                    ok = False
+                if not ok:
+                    break
+                for v in units.members(x).tolist():
+                    c = w.out_cost[v]
+                    if mark[v] == i:  # v fed the segment from outside: now inside
+                        tin -= c
+                        mark[v] = -1
+                    if last_succ[v] >= i:
+                        out_cost += c
+                    for u in pred[pred_ptr[v]:pred_ptr[v + 1]].tolist():
+                        if node_pos[u] < j and mark[u] != i:
+                            mark[u] = i
+                            tin += w.out_cost[u]
+                seg[j, i] = comp + tin + out_cost
+            cpu_cost = float(units.p[int(order[i - 1])]) if cpu_ok else INF
+            for k in range(K + 1):
+                v_cpu = f[i - 1, k] + cpu_cost
+                best_v, best_c = v_cpu, -1
+                if k > 0:
+                    cand = f[:i, k - 1] + seg[:i, i]
+                    j = int(np.argmin(cand))
+                    if cand[j] < best_v:
+                        best_v, best_c = float(cand[j]), j
+                f[i, k] = best_v
+                choice[i, k] = best_c
+        k = int(np.argmin(f[n]))
+        if not math.isfinite(f[n, k]):
+            continue
+        unit_dev = np.full(n, K, np.int64)
+        i, acc = n, 0
+        while i > 0:
+            c = int(choice[i, k])
+            if c < 0:
+                i -= 1
+            else:
+                unit_dev[order[c:i]] = acc
+                acc += 1
+                i, k = c, k - 1
+        placement = Placement(unit_dev[units.unit_of], accelerators=K, cpus=max(cluster.cpus, 1))
+        sol = latency_solution(w, cluster, placement, "chain-latency", False, started,
+                               max_calls=options.calls_per_accelerator)
+        if sol.evaluation.feasible and (best is None or sol.value < best.value):
+            best = sol
+    if best is None:
+        raise PipesplitError("no chain split fits the accelerators' memory; add accelerators, memory or --cpus")
+    best.seconds = time.perf_counter() - started
+    return best
+
+
+def polish_latency(workload: Workload, cluster: Cluster, placement: Placement, max_calls: int = 1,
+                   time_limit: float = 30.0) -> Placement:
+    """First-improvement moves of one unit (colocation class with fused cycles) to the CPU or another
+    accelerator while the latency drops and memory holds; stops after ``time_limit`` seconds."""
+    from .contract import contract
+    w, K = workload, cluster.accelerators
+    units = contract(w)
+    rep = units.nodes[units.ptr[:-1]]
+    dev = placement.device.copy()
+    unit_dev = np.where(dev[rep] < K, dev[rep], K)
+    mem = np.zeros(max(K, 1))
+    np.add.at(mem, unit_dev[unit_dev < K], units.mem[unit_dev < K])
+
+    def latency_of(ud):
+        p = Placement(ud[units.unit_of], accelerators=K, cpus=max(cluster.cpus, 1))
+        e = evaluate_latency(w, cluster, p, max_calls=max_calls)
+        return e.latency if e.feasible else math.inf
+
+    best = latency_of(unit_dev)
+    deadline = time.perf_counter() + time_limit
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for u in np.argsort(-units.a).tolist():
+            if time.perf_counter() >= deadline:
+                break
+            d0 = int(unit_dev[u])
+            targets = ([K] if cluster.cpus and d0 < K else []) + [
+                d for d in range(K) if d != d0 and units.bad[u] == 0 and mem[d] + units.mem[u] <= cluster.memory]
+            for d in targets:
+                unit_dev[u] = d
+                lat = latency_of(unit_dev)
+                if lat < best - 1e-9 * max(1.0, best):
+                    best = lat
+                    if d0 < K:
+                        mem[d0] -= units.mem[u]
+                    if d < K:
+                        mem[d] += units.mem[u]
+                    d0 = d
+                    improved = True
+                else:
+                    unit_dev[u] = d0
+    return Placement(unit_dev[units.unit_of], accelerators=K, cpus=max(cluster.cpus, 1))

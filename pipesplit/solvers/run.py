@@ -1,0 +1,97 @@
+"""Run any method for either objective with one set of settings (what ``solve`` and ``compare`` use).
+
+For ``objective="latency"`` the latency methods (``ip``: the latency program, ``greedy``, ``dp``:
+the throughput DP's split, ``chain``) run as such; any other method's throughput split is
+evaluated for latency. The returned ``Solution.value`` is the max load or the latency.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass
+
+from ..cluster import Cluster
+from ..errors import PipesplitError
+from ..workload import Workload
+from .registry import LATENCY_METHODS, LATENCY_ONLY, METHODS
+from .result import Solution
+
+OBJECTIVES = ("throughput", "latency")
+
+
+@dataclass(frozen=True)
+class MethodSettings:
+    """Settings shared by the methods: integer programs' ``time_limit`` (s) and relative ``gap``,
+    ``split_objective`` (max forward + max backward load), ``calls_per_accelerator`` (latency),
+    ``expert`` split file, local search ``restarts`` and ``seed``."""
+
+    time_limit: float = 300.0
+    gap: float = 1e-4
+    split_objective: bool = False
+    calls_per_accelerator: int = 1
+    expert: str | None = None
+    restarts: int = 10
+    seed: int = 0
+
+
+def _function(table: dict[str, str], method: str):
+    module, func = table[method].split(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), func)
+
+
+def _options(method: str, objective: str, s: MethodSettings):
+    if method in ("ip", "ip-noncontig"):
+        from .ip import IPOptions
+        return IPOptions(time_limit=s.time_limit, gap=s.gap, objective="fwd+bwd" if s.split_objective else "max")
+    if method == "local-search":
+        from .baselines import LocalSearchOptions
+        return LocalSearchOptions(restarts=s.restarts, seed=s.seed)
+    if method == "metis":
+        from .baselines import MetisOptions
+        return MetisOptions(seed=s.seed)
+    if method == "expert":
+        from .baselines import ExpertOptions
+        return ExpertOptions(path=s.expert)
+    return None
+
+
+def applicable_methods(objective: str, expert: bool = False) -> list[str]:
+    """The methods ``compare`` runs for an objective (``expert`` only with a split file)."""
+    if objective == "latency":
+        names = ["ip", "greedy", "dp", "chain", "ip-noncontig", "pipedream", "metis", "local-search",
+                 "one-accelerator"]
+    else:
+        names = ["dp", "ip", "ip-noncontig", "dp-linear", "pipedream", "metis", "local-search", "one-accelerator"]
+    return names + (["expert"] if expert else [])
+
+
+def run_method(workload: Workload, cluster: Cluster, method: str, objective: str = "throughput",
+               settings: MethodSettings = MethodSettings(), progress: bool = False) -> Solution:
+    """One method for one objective (see the module docstring)."""
+    if objective not in OBJECTIVES:
+        raise PipesplitError(f"unknown objective '{objective}'; choose throughput or latency")
+    known = set(METHODS) | set(LATENCY_METHODS)
+    if method not in known:
+        raise PipesplitError(f"unknown method '{method}'; choose one of {', '.join(sorted(known))}")
+    if objective == "throughput" and method in LATENCY_ONLY:
+        raise PipesplitError(f"method '{method}' is a latency method; add --objective latency")
+    if objective == "throughput":
+        options = _options(method, objective, settings)
+        fn = _function(METHODS, method)
+        return fn(workload, cluster, progress=progress) if options is None else \
+            fn(workload, cluster, options=options, progress=progress)
+    from .greedy_latency import LatencyOptions, latency_solution
+    lat = LatencyOptions(calls_per_accelerator=settings.calls_per_accelerator)
+    if method in LATENCY_METHODS:
+        fn = _function(LATENCY_METHODS, method)
+        if method == "ip":
+            from .ip import IPOptions
+            return fn(workload, cluster, options=IPOptions(time_limit=settings.time_limit, gap=settings.gap),
+                      latency=lat, progress=progress)
+        return fn(workload, cluster, options=lat, progress=progress)
+    started = time.perf_counter()
+    sol = run_method(workload, cluster, method, "throughput", settings, progress)
+    out = latency_solution(workload, cluster, sol.placement, method, False, started,
+                           stats={"max_load": sol.value}, max_calls=lat.calls_per_accelerator)
+    return out
