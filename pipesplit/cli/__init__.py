@@ -8,9 +8,9 @@ import sys
 
 from .. import __version__
 from ..errors import PipesplitError
-from . import compare, evaluate, solve
+from . import compare, evaluate, import_, solve
 
-SUBCOMMANDS = [solve, evaluate, compare]
+SUBCOMMANDS = [solve, evaluate, import_, compare]
 
 
 def build_parser() -> argparse.ArgumentParser:

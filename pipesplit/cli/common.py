@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..cluster import Cluster, parse_bytes
 from ..errors import PipesplitError
@@ -19,15 +18,58 @@ def add_cluster_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--accelerators", "-k", type=int, metavar="K", help="number of accelerators")
     g.add_argument("--cpus", "-l", type=int, metavar="L", help="number of CPU cores")
     g.add_argument("--memory", "-m", metavar="SIZE", help="memory per accelerator, e.g. 16GiB, 512MB or inf")
+    add_preset_flags(g)
+
+
+def add_preset_flags(g) -> None:
+    """--accelerator NAME (memory from the device catalog) and --link NAME (transfer bandwidth)."""
+    g.add_argument("--accelerator", metavar="NAME",
+                   help="accelerator preset from the device catalog (e.g. a100-80gb, h100-sxm, v100, l4, t4): "
+                        "its memory unless --memory is given")
+    g.add_argument("--link", metavar="NAME",
+                   help="link preset (pcie3, pcie4, pcie5, nvlink2, nvlink3, nvlink4; nvlink = the accelerator's "
+                        "own): transfer costs become output bytes over its bandwidth (needs a workload that "
+                        "records output bytes, as pipesplit import writes)")
 
 
 def load_workload_and_cluster(args: argparse.Namespace) -> tuple[Workload, Cluster]:
     """The workload file's workload and cluster, with the command line's cluster flags applied."""
     workload, cluster = load_workload(args.workload)
     cluster = cluster.with_overrides(
-        accelerators=args.accelerators, cpus=args.cpus,
-        memory=None if args.memory is None else parse_bytes(args.memory))
+        accelerators=args.accelerators, cpus=args.cpus, memory=preset_memory(args))
+    if getattr(args, "link", None):
+        workload = with_link(workload, args.workload, args.link, getattr(args, "accelerator", None))
     return workload, cluster
+
+
+def preset_memory(args: argparse.Namespace) -> float | None:
+    """--memory, else the --accelerator preset's memory, else None (keep the file's)."""
+    if args.memory is not None:
+        return parse_bytes(args.memory)
+    if getattr(args, "accelerator", None):
+        from ..frontends.catalog import get_device
+
+        return get_device(args.accelerator).memory_bytes
+    return None
+
+
+def with_link(workload: Workload, path: str, link_name: str, accelerator: str | None) -> Workload:
+    """The workload with each node's transfer cost its recorded output bytes over the link's bandwidth."""
+    import dataclasses
+
+    import numpy as np
+
+    from ..formats import read_json
+    from ..frontends.catalog import get_link, transfer_ms
+    from ..frontends.graph import output_bytes_of
+
+    link = get_link(link_name, accelerator)
+    found = output_bytes_of(read_json(path))
+    if found is None or any(int(i) not in found for i in workload.ids):
+        raise PipesplitError(f"{path} does not record each node's output bytes, so --link cannot price its "
+                             "transfers; import the model with pipesplit import, or leave out --link")
+    cost = np.array([transfer_ms(found[int(i)], link) for i in workload.ids])
+    return dataclasses.replace(workload, out_cost=cost)
 
 
 def print_result(workload: Workload, evaluation: Evaluation, lines: list[str]) -> None:
@@ -37,15 +79,3 @@ def print_result(workload: Workload, evaluation: Evaluation, lines: list[str]) -
     print(f"max load: {evaluation.max_load:.6f} {workload.time_unit} per sample")
     for line in lines:
         print(line)
-
-
-def check_output_path(output: str, *inputs: str) -> None:
-    """Refuse, before any work, an output that is an input, a directory or in a missing folder."""
-    out = Path(output)
-    for source in inputs:
-        if out.exists() and Path(source).exists() and out.resolve() == Path(source).resolve():
-            raise PipesplitError(f"{output} is an input file; choose another output file")
-    if out.is_dir():
-        raise PipesplitError(f"{output} is a directory; give a file name for the output")
-    if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise PipesplitError(f"{output}: the folder {out.parent} does not exist")

@@ -1,0 +1,154 @@
+"""From a frontend's operator list to a Workload, and writing it with its byte counts.
+
+Both frontends describe a model as nodes in a topological order with data-flow edges, per-node times,
+weight bytes and output bytes; this module turns that into a Workload (transfer cost = output bytes over
+the link's bandwidth) and writes it with the byte counts kept beside the times, so that ``pipesplit solve
+--link`` can price the transfers on another link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..cluster import Cluster
+from ..formats import write_json
+from ..formats.native import workload_to_native
+from ..formats.paper import workload_to_paper
+from ..workload import NO_CLASS, Workload
+from .catalog import Link, transfer_ms
+
+OUTPUT_BYTES_NATIVE = "output_bytes"
+OUTPUT_BYTES_PAPER = "outputBytes"
+
+
+@dataclass
+class OpGraph:
+    """A model as a frontend sees it: one entry per node, edges as (source index, target index)."""
+
+    names: list[str]
+    op_types: list[str]
+    edges: list[tuple[int, int]]
+    out_bytes: np.ndarray
+    memory: np.ndarray
+    cpu_ms: np.ndarray
+    acc_ms: np.ndarray
+    layer: list | None = None
+    backward: np.ndarray | None = None
+    color: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.names)
+
+
+def to_workload(g: OpGraph, link: Link) -> Workload:
+    """The Workload of ``g`` with each node's transfer cost its output bytes over ``link``."""
+    n = g.num_nodes
+    edges = sorted(set(g.edges))
+    return Workload(
+        ids=np.arange(n), acc_time=np.asarray(g.acc_ms, float), cpu_time=np.asarray(g.cpu_ms, float),
+        memory=np.asarray(g.memory, float), acc_ok=np.ones(n, bool),
+        backward=np.zeros(n, bool) if g.backward is None else g.backward,
+        color=np.full(n, NO_CLASS) if g.color is None else g.color,
+        out_cost=np.array([transfer_ms(b, link) for b in np.asarray(g.out_bytes, float)]),
+        src=np.array([u for u, _ in edges], dtype=np.int64), dst=np.array([v for _, v in edges], dtype=np.int64),
+        names=list(g.names), layer=g.layer, op_type=list(g.op_types),
+    )
+
+
+def workload_document(workload: Workload, cluster: Cluster, out_bytes: np.ndarray, fmt: str = "native") -> dict:
+    """The JSON document of a workload in ``fmt`` (native or paper), with each node's output bytes."""
+    if fmt == "paper":
+        data = workload_to_paper(workload, cluster)
+        key = OUTPUT_BYTES_PAPER
+    else:
+        data = workload_to_native(workload, cluster)
+        key = OUTPUT_BYTES_NATIVE
+    for node, b in zip(data["nodes"], np.asarray(out_bytes, float).tolist()):
+        node[key] = b
+    return data
+
+
+def write_workload(path: str | Path, workload: Workload, cluster: Cluster, out_bytes: np.ndarray,
+                   fmt: str = "native", inputs: tuple = ()) -> None:
+    """Write the workload in ``fmt`` with its byte counts."""
+    write_json(path, workload_document(workload, cluster, out_bytes, fmt), inputs=inputs)
+
+
+def output_bytes_of(data: dict) -> dict[int, float] | None:
+    """Node id -> output bytes from a workload document, or None when it has no byte counts."""
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    if not isinstance(nodes, list):
+        return None
+    found = {}
+    for node in nodes:
+        if not isinstance(node, dict):
+            return None
+        b = node.get(OUTPUT_BYTES_NATIVE, node.get(OUTPUT_BYTES_PAPER))
+        if isinstance(b, bool) or not isinstance(b, (int, float)):
+            return None
+        found[node.get("id")] = float(b)
+    return found
+
+
+def add_training(g: OpGraph, backward_ms_cpu: np.ndarray, backward_ms_acc: np.ndarray,
+                 backward_memory: np.ndarray, grad_bytes: np.ndarray) -> OpGraph:
+    """Add a backward node per forward node, mirroring the forward edges and colocated with its forward node.
+
+    Backward node n+i follows forward node i; forward edge u->v gives backward edge n+v -> n+u; each forward
+    node feeds its own backward node (its stored activations). ``grad_bytes[i]``: what backward node i sends
+    (the gradients of its forward node's inputs).
+    """
+    n = g.num_nodes
+    edges = list(g.edges) + [(n + v, n + u) for u, v in g.edges] + [(i, n + i) for i in range(n)]
+    return OpGraph(
+        names=list(g.names) + [f"{name}.backward" for name in g.names],
+        op_types=list(g.op_types) + [f"{t}.backward" for t in g.op_types],
+        edges=edges,
+        out_bytes=np.concatenate([g.out_bytes, grad_bytes]),
+        memory=np.concatenate([g.memory, backward_memory]),
+        cpu_ms=np.concatenate([g.cpu_ms, backward_ms_cpu]),
+        acc_ms=np.concatenate([g.acc_ms, backward_ms_acc]),
+        layer=None if g.layer is None else list(g.layer) * 2,
+        backward=np.concatenate([np.zeros(n, bool), np.ones(n, bool)]),
+        color=np.concatenate([np.arange(n), np.arange(n)]),
+        notes=list(g.notes),
+    )
+
+
+def colocate_plumbing(num_nodes: int, edges: list[tuple[int, int]], plumbing: np.ndarray) -> np.ndarray:
+    """Colocation classes that keep plumbing with its consumer.
+
+    A node with exactly one consumer that is plumbing (``plumbing[k]``: shape arithmetic on small integer
+    tensors, or a node that reads only weights and constants, such as an Identity of an initializer) joins
+    its consumer's class. Such nodes have no reason to sit on another device, and without this each of them
+    multiplies the contiguous splits a solver has to consider. Returns a class per node (``NO_CLASS`` for
+    nodes left alone).
+
+    >>> colocate_plumbing(4, [(0, 2), (1, 2), (2, 3)], np.array([True, False, False, False])).tolist()
+    [0, -1, 0, -1]
+    """
+    succ: list[set] = [set() for _ in range(num_nodes)]
+    for u, v in edges:
+        if u != v:
+            succ[u].add(v)
+    parent = list(range(num_nodes))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for k in range(num_nodes):
+        if len(succ[k]) == 1 and plumbing[k]:
+            (v,) = succ[k]
+            parent[find(k)] = find(v)
+    roots = [find(k) for k in range(num_nodes)]
+    sizes = np.bincount(roots, minlength=num_nodes)
+    ids = {r: i for i, r in enumerate(sorted(set(r for r in roots if sizes[r] > 1)))}
+    return np.array([ids.get(r, NO_CLASS) for r in roots], dtype=np.int64)
