@@ -15,7 +15,7 @@ import math
 import sys
 from pathlib import Path
 
-from pipesplit.cli.compare import compare_methods
+from pipesplit.cli.compare import compare_methods, proof_text
 from pipesplit.formats import load_workload
 from pipesplit.solvers.run import MethodSettings, applicable_methods
 
@@ -150,16 +150,9 @@ def markdown(result: dict, unit: str) -> str:
         if r.get("value") is None:
             lines.append(f"| {r['method']} | error | | {r['error'][:70]} | {r['seconds']:.1f} | {paper_s} |")
             continue
-        if not r["feasible"]:
-            proof = "infeasible: " + r["violations"][0][:60]
-        elif r["optimal"]:
-            proof = "proven"
-        elif r.get("gap") is not None:
-            proof = f"gap {r['gap']:.2%}"
-        else:
-            proof = "heuristic"
         ratio = f"{r['ratio']:.3f}" if r.get("ratio") else ""
-        lines.append(f"| {r['method']} | {r['value']:.4f} | {ratio} | {proof} | {r['seconds']:.1f} | {paper_s} |")
+        lines.append(f"| {r['method']} | {r['value']:.4f} | {ratio} | {proof_text(r, 60)} | {r['seconds']:.1f} "
+                     f"| {paper_s} |")
     return "\n".join(lines)
 
 

@@ -212,26 +212,26 @@ def assert_same(a: float, b: float) -> None:
 # ---------------------------------------------------------------- (a), (c), (d): exact DP against brute force
 
 
-@settings(max_examples=examples(80), **SETTINGS)
-@given(instances(training=False))
-def test_dp_equals_brute_force_inference(case):
+def assert_dp_matches_brute_force(case) -> None:
+    """The exact DP's value equals the brute force over all contiguous placements of the classes."""
     w, cluster = case
     sol = solve_or_inf(dp_split, w, cluster)
     best, _ = brute_force(w, cluster, w.class_of)
     assert_same(value(sol), best)
     if sol is not None:
         check_solution(w, cluster, sol)
+
+
+@settings(max_examples=examples(80), **SETTINGS)
+@given(instances(training=False))
+def test_dp_equals_brute_force_inference(case):
+    assert_dp_matches_brute_force(case)
 
 
 @settings(max_examples=examples(60), **SETTINGS)
 @given(instances(training=True))
 def test_dp_equals_brute_force_training(case):
-    w, cluster = case
-    sol = solve_or_inf(dp_split, w, cluster)
-    best, _ = brute_force(w, cluster, w.class_of)
-    assert_same(value(sol), best)
-    if sol is not None:
-        check_solution(w, cluster, sol)
+    assert_dp_matches_brute_force(case)
 
 
 @settings(max_examples=examples(40), **SETTINGS)

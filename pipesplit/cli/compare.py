@@ -51,6 +51,17 @@ def compare_methods(workload, cluster, methods, objective, settings, progress=No
     return rows
 
 
+def proof_text(row: dict, width: int) -> str:
+    """The "optimal / gap" cell of a compare row: proven, its gap, heuristic, or what it violates."""
+    if not row["feasible"]:
+        return "infeasible: " + row["violations"][0][:width]
+    if row["optimal"]:
+        return "proven"
+    if row.get("gap") is not None:
+        return f"gap {row['gap']:.2%}"
+    return "heuristic"
+
+
 def format_table(rows: list[dict], unit: str, objective: str) -> str:
     head = ("method", f"{'latency' if objective == 'latency' else 'max load'} ({unit})", "ratio", "optimal / gap",
             "time (s)")
@@ -59,15 +70,7 @@ def format_table(rows: list[dict], unit: str, objective: str) -> str:
         if r.get("value") is None:
             lines.append((r["method"], "error", "", r["error"][:60], f"{r['seconds']:.2f}"))
             continue
-        if not r["feasible"]:
-            proof = "infeasible: " + r["violations"][0][:48]
-        elif r["optimal"]:
-            proof = "proven"
-        elif r.get("gap") is not None:
-            proof = f"gap {r['gap']:.2%}"
-        else:
-            proof = "heuristic"
-        lines.append((r["method"], f"{r['value']:.4f}", f"{r['ratio']:.3f}" if r["ratio"] else "", proof,
+        lines.append((r["method"], f"{r['value']:.4f}", f"{r['ratio']:.3f}" if r["ratio"] else "", proof_text(r, 48),
                       f"{r['seconds']:.2f}"))
     widths = [max(len(str(x[i])) for x in [head, *lines]) for i in range(len(head))]
     fmt = lambda row: "  ".join(str(c).ljust(w) if i in (0, 3) else str(c).rjust(w)

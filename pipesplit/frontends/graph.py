@@ -25,6 +25,19 @@ OUTPUT_BYTES_PAPER = "outputBytes"
 
 
 @dataclass
+class TimingOptions:
+    """Where an importer's times come from: ``profile`` devices ("cpu", "cuda"), an ``estimate`` catalog
+    device and its ``dtype``, ``warmup`` and measured ``runs``, and CPU ``threads`` while profiling."""
+
+    profile: tuple[str, ...] = ("cpu",)
+    estimate: str | None = None
+    dtype: str | None = None
+    warmup: int = 3
+    runs: int = 10
+    threads: int = 1
+
+
+@dataclass
 class OpGraph:
     """A model as a frontend sees it: one entry per node, edges as (source index, target index)."""
 

@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import PipesplitError
 from .catalog import get_device
 from .estimate import DTYPE_BYTES, TensorMeta, estimate_ms, op_cost
-from .graph import OpGraph, colocate_plumbing
+from .graph import OpGraph, TimingOptions, colocate_plumbing
 
 EXTRA_HINT = "pip install 'pipesplit[onnx]'"
 RESOLUTION_MS = 1e-3  # onnxruntime's profiler reports whole microseconds
@@ -69,16 +69,10 @@ class ShapeBinding:
 
 
 @dataclass
-class OnnxOptions:
-    """How to import: shape binding, time sources, precision, profiling runs and threads."""
+class OnnxOptions(TimingOptions):
+    """How to import: shape binding and plumbing colocation, besides the time sources."""
 
     binding: ShapeBinding = field(default_factory=ShapeBinding)
-    profile: tuple[str, ...] = ("cpu",)
-    estimate: str | None = None
-    dtype: str | None = None
-    warmup: int = 3
-    runs: int = 10
-    threads: int = 1
     colocate_plumbing: bool = True
 
 

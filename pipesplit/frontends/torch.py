@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import PipesplitError
 from .catalog import get_device
 from .estimate import DTYPE_BYTES, TensorMeta, estimate_ms, op_cost
-from .graph import OpGraph, add_training
+from .graph import OpGraph, TimingOptions, add_training
 
 EXTRA_HINT = "pip install 'pipesplit[torch]'"
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}
@@ -73,19 +73,13 @@ def require_torch():
 
 
 @dataclass
-class TorchOptions:
+class TorchOptions(TimingOptions):
     """Granularity, depth of layer nodes, training, time sources, precision and profiling runs."""
 
     granularity: str = "layer"
     depth: int = 2
     training: bool = False
     optimizer: str = "adam"
-    profile: tuple[str, ...] = ("cpu",)
-    estimate: str | None = None
-    dtype: str | None = None
-    warmup: int = 3
-    runs: int = 10
-    threads: int = 1
 
 
 @dataclass
