@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipesplit import Cluster, PipesplitError, Workload, evaluate
+from pipesplit import Cluster, PipesplitError, evaluate
 from pipesplit.cli import main
 from pipesplit.solvers import baselines as B
+from randomdag import random_dag as shared_random_dag
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PAPER = SHARED / "workloads" / "paper"
@@ -34,12 +35,7 @@ def independent_max_load(w, cluster, device):
 
 
 def random_dag(rng, n):
-    edges = [(u, v) for v in range(1, n) for u in range(v) if rng.random() < 0.3]
-    return Workload.from_lists(ids=list(range(1, n + 1)), acc_time=rng.uniform(0.5, 5, n).round(2).tolist(),
-                               cpu_time=rng.uniform(3, 30, n).round(2).tolist(),
-                               edges=[(u + 1, v + 1) for u, v in edges],
-                               out_cost={i + 1: round(float(rng.uniform(0, 2)), 2) for i in range(n)},
-                               memory=rng.uniform(1, 3, n).round(1).tolist())
+    return shared_random_dag(rng, n, density=0.3, acc_high=5, cpu=(3, 30))
 
 
 METHODS = [B.pipedream_split, B.metis_split, B.local_search_split, B.one_accelerator_split]

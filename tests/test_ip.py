@@ -14,20 +14,14 @@ pytest.importorskip("highspy")
 from pipesplit import Cluster, Placement, PipesplitError, Workload, evaluate
 from pipesplit.solvers.dp import dp_split
 from pipesplit.solvers.ip import IPOptions, ip_noncontig_split, ip_split, split_objective_value
+from randomdag import random_dag as shared_random_dag
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PAPER = SHARED / "workloads" / "paper" / "throughput"
 
 
-def random_dag(rng, n, training=False, memory=False):
-    edges = [(u, v) for v in range(1, n) for u in range(v) if rng.random() < 0.35]
-    w = Workload.from_lists(ids=list(range(1, n + 1)), acc_time=rng.uniform(0.5, 5, n).round(2).tolist(),
-                            cpu_time=rng.uniform(3, 30, n).round(2).tolist(),
-                            edges=[(u + 1, v + 1) for u, v in edges],
-                            out_cost={i + 1: round(float(rng.uniform(0, 2)), 2) for i in range(n)},
-                            memory=rng.uniform(1, 3, n).round(1).tolist() if memory else None,
-                            acc_ok=(rng.random(n) > 0.1).tolist())
-    return w
+def random_dag(rng, n, memory=False):
+    return shared_random_dag(rng, n, density=0.35, acc_high=5, cpu=(3, 30), memory=memory, unsupported=0.1)
 
 
 def brute_force(w, cluster):

@@ -11,6 +11,7 @@ import pytest
 
 from pipesplit import Cluster, Placement, Workload
 from pipesplit.latency import evaluate_latency, fewest_calls
+from randomdag import random_dag as shared_random_dag
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PAPER = SHARED / "workloads" / "paper" / "latency"
@@ -76,12 +77,7 @@ def brute_force_latency(w, cluster):
 
 
 def random_dag(rng, n):
-    edges = [(u, v) for v in range(1, n) for u in range(v) if rng.random() < 0.4]
-    return Workload.from_lists(ids=list(range(1, n + 1)), acc_time=rng.uniform(0.5, 4, n).round(2).tolist(),
-                               cpu_time=rng.uniform(1, 12, n).round(2).tolist(),
-                               edges=[(u + 1, v + 1) for u, v in edges],
-                               out_cost={i + 1: round(float(rng.uniform(0, 2)), 2) for i in range(n)},
-                               memory=rng.uniform(1, 3, n).round(1).tolist())
+    return shared_random_dag(rng, n, density=0.4, acc_high=4, cpu=(1, 12))
 
 
 @pytest.mark.parametrize("seed", range(6))

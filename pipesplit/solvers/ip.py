@@ -251,7 +251,6 @@ def build_throughput_ip(a: np.ndarray, p: np.ndarray, mem: np.ndarray, bad: np.n
             m.add_dense_rows(np.stack([cout[ps, j], xa[su, d], x[pz, d]], 1), [1.0, -1.0, 1.0], lo=0.0)
 
     # loads
-    parts = [(0, 1)] if split_objective else [(None, None)]
     T = m.add_vars(2 if split_objective else 1, 0.0, math.inf)
     for part in range(len(T)):
         if split_objective:
