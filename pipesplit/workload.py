@@ -234,3 +234,25 @@ def find_cycle(n: int, src: np.ndarray, dst: np.ndarray) -> list[int]:
                 path.pop()
                 iters.pop()
     return []
+
+
+def connected_components(n: int, pairs) -> np.ndarray:
+    """Component of each of n vertices once the given (u, v) pairs are joined (undirected), labelled by
+    its smallest vertex.
+
+    >>> connected_components(4, [(3, 1), (1, 0)]).tolist()
+    [0, 0, 2, 0]
+    """
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for u, v in pairs:
+        a, b = find(u), find(v)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return np.array([find(x) for x in range(n)], dtype=np.int64)

@@ -17,7 +17,7 @@ from ..cluster import Cluster
 from ..formats import write_json
 from ..formats.native import workload_to_native
 from ..formats.paper import workload_to_paper
-from ..workload import NO_CLASS, Workload
+from ..workload import NO_CLASS, Workload, connected_components
 from .catalog import Link, transfer_ms
 
 OUTPUT_BYTES_NATIVE = "output_bytes"
@@ -149,19 +149,8 @@ def colocate_plumbing(num_nodes: int, edges: list[tuple[int, int]], plumbing: np
     for u, v in edges:
         if u != v:
             succ[u].add(v)
-    parent = list(range(num_nodes))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for k in range(num_nodes):
-        if len(succ[k]) == 1 and plumbing[k]:
-            (v,) = succ[k]
-            parent[find(k)] = find(v)
-    roots = [find(k) for k in range(num_nodes)]
+    roots = connected_components(num_nodes, [(k, next(iter(succ[k]))) for k in range(num_nodes)
+                                             if len(succ[k]) == 1 and plumbing[k]])
     sizes = np.bincount(roots, minlength=num_nodes)
-    ids = {r: i for i, r in enumerate(sorted(set(r for r in roots if sizes[r] > 1)))}
-    return np.array([ids.get(r, NO_CLASS) for r in roots], dtype=np.int64)
+    ids = {r: i for i, r in enumerate(sorted(set(int(r) for r in roots if sizes[r] > 1)))}
+    return np.array([ids.get(int(r), NO_CLASS) for r in roots], dtype=np.int64)

@@ -26,7 +26,7 @@ import numpy as np
 from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..placement import Placement, evaluate
-from ..workload import Workload
+from ..workload import Workload, connected_components
 from .contract import contract
 from .result import Solution
 
@@ -101,23 +101,13 @@ def biconnected_blocks(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         vs = np.unique(np.asarray([ends[e] for e in comp]).ravel())
         members.append(vs)
         count[vs] += 1
-    group = np.arange(n, dtype=np.int64)
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    pairs = []
     for comp, vs in zip(comps, members):
         if len(comp) < 2:
             continue
         inner = [int(v) for v in vs if count[v] == 1]
-        for v in inner[1:]:
-            parent[find(v)] = find(inner[0])
-    for v in range(n):
-        group[v] = find(v)
+        pairs += [(inner[0], v) for v in inner[1:]]
+    group = connected_components(n, pairs)
     return np.unique(group, return_inverse=True)[1].astype(np.int64)
 
 
