@@ -38,7 +38,7 @@ from ..workload import Workload, topological_sort
 from .contract import Units, _build, contract
 from .highs import MipModel, solve_mip
 from .result import Solution
-from .table import check_basic_feasibility
+from .table import check_basic_feasibility, work_measure
 
 
 @dataclass(frozen=True)
@@ -133,9 +133,7 @@ def slot_windows(a: np.ndarray, p: np.ndarray, bad: np.ndarray, src: np.ndarray,
     must hold u with all its ancestors; symmetrically the slots from t on must hold its descendants.
     Units are numbered topologically (src < dst)."""
     n, K, L = len(a), accelerators, cpus
-    ok = (a > 0) & (p > 0)
-    theta = float(np.median(a[ok] / p[ok])) if ok.any() and L else 0.0
-    wt = np.where(bad > 0, theta * p, np.minimum(a, theta * p) if L else a)
+    wt, theta = work_measure(a, p, bad, L)
     reach = np.eye(n, dtype=bool)
     order = np.argsort(src, kind="stable")
     for u, v in zip(src[order][::-1].tolist(), dst[order][::-1].tolist()):

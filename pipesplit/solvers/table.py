@@ -30,7 +30,7 @@ class DPTable:
         self.cnt = np.zeros(n, dtype=np.int64)
         self.in_s = np.zeros(n, dtype=np.uint8)
         self.mem_limit = cluster.memory if math.isfinite(cluster.memory) else np.inf
-        self.wt, self.theta = work_measure(units, L)
+        self.wt, self.theta = work_measure(units.a, units.p, units.bad, L)
 
     def bound_args(self, ub: float) -> tuple:
         """(ub, wt, theta) for the kernels; ub gets a relative slack so that ties survive rounding."""
@@ -52,15 +52,15 @@ class DPTable:
         return pieces
 
 
-def work_measure(units: Units, cpus: int) -> tuple[np.ndarray, float]:
-    """wt(x) = min(a(x), theta * p(x)) per unit: whenever k accelerators and l CPU cores cover a set X
-    with max load <= T, wt(X) <= (k + theta * l) * T. theta is the median accelerator/CPU time ratio."""
+def work_measure(a: np.ndarray, p: np.ndarray, bad: np.ndarray, cpus: int) -> tuple[np.ndarray, float]:
+    """wt(x) = min(a(x), theta * p(x)) per unit (theta * p(x) where x may not use an accelerator):
+    whenever k accelerators and l CPU cores cover a set X with max load <= T, wt(X) <= (k + theta * l) * T.
+    theta is the median accelerator/CPU time ratio; without CPU cores wt is the accelerator time."""
     if cpus == 0:
-        return units.a.astype(np.float64), 0.0
-    ok = (units.p > 0) & (units.a > 0)
-    theta = float(np.median(units.a[ok] / units.p[ok])) if ok.any() else 1.0
-    wt = np.where(units.bad > 0, theta * units.p, np.minimum(units.a, theta * units.p))
-    return wt, theta
+        return a.astype(np.float64), 0.0
+    ok = (p > 0) & (a > 0)
+    theta = float(np.median(a[ok] / p[ok])) if ok.any() else 1.0
+    return np.where(bad > 0, theta * p, np.minimum(a, theta * p)), theta
 
 
 def placement_from_groups(workload: Workload, cluster: Cluster, groups: list[tuple[np.ndarray, int]]) -> Placement:
