@@ -40,7 +40,7 @@ def build(kind: str, nodes: int, width: int, seed: int):
 def run(args: argparse.Namespace) -> int:
     from pipesplit.cluster import Cluster, parse_bytes
     from pipesplit.placement import evaluate
-    from pipesplit.solvers.linear import LinearOptions, dp_linear_split
+    from pipesplit.solvers.dp.linear import LinearOptions, dp_linear_split
     from pipesplit.synthetic import transformer_like
 
     cluster = Cluster(args.accelerators, parse_bytes(args.memory), args.cpus)
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     rss_before = peak_rss_mb()
 
     t = time.perf_counter()
-    sol = dp_linear_split(workload, cluster, LinearOptions(orders=args.orders))
+    sol = dp_linear_split(workload, cluster, options=LinearOptions(orders=args.orders))
     seconds = time.perf_counter() - t
     peak = peak_rss_mb()
 

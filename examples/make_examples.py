@@ -15,7 +15,8 @@ from pathlib import Path
 from pipesplit.cluster import Cluster, parse_bytes
 from pipesplit.formats import write_json
 from pipesplit.formats.native import workload_to_native
-from pipesplit.synthetic import add_backward, transformer_like
+from pipesplit.synthetic import transformer_like
+from pipesplit.training import add_backward
 from pipesplit.workload import Workload
 
 

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cluster import Cluster
+from .graph import csr, topological_sort, unique_pairs
 from .placement import Placement, evaluate
-from .workload import Workload, topological_sort
+from .workload import Workload
 
 
 @dataclass
@@ -154,8 +155,8 @@ def evaluate_latency(workload: Workload, cluster: Cluster, placement: Placement,
     compute = np.bincount(call_idx, weights=w.acc_time[on_acc], minlength=C)
     vs, vd = vert[w.src], vert[w.dst]
     x = vs != vd
-    senders_out = np.unique(np.stack([w.src[x], vs[x]]), axis=1) if x.any() else np.zeros((2, 0), np.int64)
-    senders_in = np.unique(np.stack([w.src[x], vd[x]]), axis=1) if x.any() else np.zeros((2, 0), np.int64)
+    senders_out = unique_pairs(w.src[x], vs[x])
+    senders_in = unique_pairs(w.src[x], vd[x])
     t_out = np.zeros(C)
     t_in = np.zeros(C)
     m = senders_out[1] >= n
@@ -167,8 +168,7 @@ def evaluate_latency(workload: Workload, cluster: Cluster, placement: Placement,
     # earliest start times along the vertex order
     ready = np.zeros(n + C)  # latest finish among a vertex's inputs
     finish_v = np.zeros(n + C)
-    from .workload import _csr
-    ptr, succ = _csr(es, ed, n + C)
+    ptr, succ = csr(es, ed, n + C)
     cpu_time = w.cpu_time
     for v in order.tolist():
         f = ready[v] + (load[v - n] if v >= n else cpu_time[v])

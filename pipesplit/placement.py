@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cluster import Cluster
-from .workload import Workload, topological_sort, find_cycle
+from .graph import find_cycle, topological_sort, unique_pairs
+from .workload import Workload
 
 
 @dataclass(eq=False)
@@ -103,7 +104,7 @@ def evaluate(workload: Workload, cluster: Cluster, placement: Placement, contigu
     u, v = w.src[cross], w.dst[cross]
     senders = np.unique(u)
     out = np.bincount(d[senders], weights=w.out_cost[senders], minlength=nd + 1)
-    pairs = np.unique(np.stack([u, d[v]]), axis=1) if len(u) else np.zeros((2, 0), np.int64)
+    pairs = unique_pairs(u, d[v])
     tin = np.bincount(pairs[1], weights=w.out_cost[pairs[0]], minlength=nd + 1)
     is_acc = np.arange(nd + 1) < k
     out, tin = np.where(is_acc, out, 0.0), np.where(is_acc, tin, 0.0)
@@ -156,7 +157,7 @@ def contiguity_violations(w: Workload, p: Placement) -> list[str]:
     keep = u != v
     if not keep.any():
         return []
-    pairs = np.unique(np.stack([u[keep], v[keep]]), axis=1)
+    pairs = unique_pairs(u[keep], v[keep])
     nd = p.num_devices + 1
     if topological_sort(nd, pairs[0], pairs[1]) is not None:
         return []

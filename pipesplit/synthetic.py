@@ -22,34 +22,40 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import PipesplitError
+from .frontends.catalog import Device
+from .frontends.estimate import OpCost, estimate_ms
+from .training import add_backward
 from .workload import NO_CLASS, Workload
 
 
-@dataclass(frozen=True)
-class DeviceSpec:
-    """A device's sustained ``flops`` (FLOP/s), memory ``bandwidth`` (bytes/s) and per-operator
-    ``overhead`` (seconds, e.g. a kernel launch)."""
-
-    flops: float
-    bandwidth: float
-    overhead: float = 0.0
-
-    def time_ms(self, flops: float, bytes_moved: float) -> float:
-        """Roofline estimate of one operator, in milliseconds."""
-        return 1e3 * (max(flops / self.flops, bytes_moved / self.bandwidth) + self.overhead)
+def synthetic_device(name: str, flops: float, bandwidth: float) -> Device:
+    """A device for the roofline of ``frontends.estimate`` that runs every dtype at ``flops`` FLOP/s
+    and moves ``bandwidth`` bytes/s (the synthetic generators' model sizes)."""
+    peak = {"fp32": flops, "fp16": flops}
+    return Device(name=name, kind="synthetic", memory_bytes=float("inf"), memory_bandwidth=bandwidth, matrix=peak,
+                  vector=peak, nvlink=None, source="synthetic")
 
 
 @dataclass(frozen=True)
 class CostSpec:
-    """How FLOPs and bytes become times: the accelerator, one CPU core, and the link between devices
-    (``link_bandwidth`` bytes/s plus ``link_latency`` seconds per transfer). ``dtype_bytes`` is the
-    size of one activation or weight element."""
+    """How FLOPs and bytes become times: the accelerator and one CPU core (roofline devices, each
+    operator paying a fixed ``*_overhead`` in seconds, e.g. a kernel launch), and the link between
+    devices (``link_bandwidth`` bytes/s plus ``link_latency`` seconds per transfer). ``dtype_bytes`` is
+    the size of one activation or weight element."""
 
-    accelerator: DeviceSpec = field(default_factory=lambda: DeviceSpec(60e12, 800e9, 5e-6))
-    cpu: DeviceSpec = field(default_factory=lambda: DeviceSpec(80e9, 12e9, 2e-6))
+    accelerator: Device = field(default_factory=lambda: synthetic_device("synthetic-accelerator", 60e12, 800e9))
+    cpu: Device = field(default_factory=lambda: synthetic_device("synthetic-cpu", 80e9, 12e9))
+    accelerator_overhead: float = 5e-6
+    cpu_overhead: float = 2e-6
     link_bandwidth: float = 12e9
     link_latency: float = 10e-6
     dtype_bytes: int = 2
+
+    def op_ms(self, flops: float, bytes_moved: float) -> tuple[float, float]:
+        """Roofline time of one operator on the accelerator and on the CPU core, in milliseconds."""
+        cost = OpCost(flops, bytes_moved, matrix=True)
+        return (estimate_ms(cost, self.accelerator, overhead=self.accelerator_overhead),
+                estimate_ms(cost, self.cpu, overhead=self.cpu_overhead))
 
     def transfer_ms(self, nbytes: float) -> float:
         """Time to send ``nbytes`` to another device, in milliseconds."""
@@ -78,8 +84,9 @@ class _Builder:
             in_elems = out_elems * max(1, len(preds))
         moved = (in_elems + out_elems + params) * b
         node = len(self.rows)
-        self.rows.append((name, op_type, layer, _sig(c.accelerator.time_ms(flops, moved)),
-                          _sig(c.cpu.time_ms(flops, moved)), float(params * b), _sig(c.transfer_ms(out_elems * b))))
+        acc_ms, cpu_ms = c.op_ms(flops, moved)
+        self.rows.append((name, op_type, layer, _sig(acc_ms), _sig(cpu_ms), float(params * b),
+                          _sig(c.transfer_ms(out_elems * b))))
         self.edges.extend((p, node) for p in preds)
         return node
 
@@ -160,62 +167,6 @@ def transformer_node_count(layers: int, embeddings: bool = True, head: bool = Tr
     return 15 * layers + 4 * embeddings + 3 * head
 
 
-def add_backward(workload: Workload, time_factor: float = 2.0, memory_factor: float = 1.0) -> Workload:
-    """The training graph of a forward workload.
-
-    Every forward node v gets a backward node v' (id ``v + offset``, name ``v.grad``) in v's colocation
-    class (v gets a new class if it had none), taking ``time_factor`` times v's times and
-    ``memory_factor`` times v's memory (its weight gradients). Each forward edge u -> v gives a
-    gradient edge v' -> u' and an activation edge u -> v' (v's backward reads its input); v -> v' links
-    the last forward node to its own backward. v' sends the gradient of v's largest input, so its
-    transfer cost is the largest transfer cost among v's forward predecessors (v's own for a source).
-
-    >>> from pipesplit.workload import Workload
-    >>> w = add_backward(Workload.from_lists(ids=[0, 1], acc_time=[1, 2], cpu_time=[9, 9], edges=[(0, 1)],
-    ...                                      out_cost={0: 0.5}))
-    >>> w.names, w.color.tolist(), w.acc_time.tolist()
-    (['0', '1', '0.grad', '1.grad'], [0, 1, 0, 1], [1.0, 2.0, 2.0, 4.0])
-    >>> sorted(zip(w.src.tolist(), w.dst.tolist()))
-    [(0, 1), (0, 3), (1, 3), (3, 2)]
-    """
-    w = workload
-    if w.is_training:
-        raise PipesplitError("the workload already has backward nodes; add_backward takes a forward graph")
-    if time_factor < 0 or memory_factor < 0:
-        raise PipesplitError("time_factor and memory_factor must be non-negative")
-    n = w.num_nodes
-    offset = int(w.ids.max()) + 1 if n else 0
-    color = w.color.copy()
-    free = np.flatnonzero(color == NO_CLASS)
-    color[free] = (int(color.max()) + 1 if (color != NO_CLASS).any() else 0) + np.arange(len(free))
-    # gradient cost of v': the largest transfer cost among v's predecessors (v's own for a source)
-    grad_cost = w.out_cost.copy()
-    has_pred = np.zeros(n, dtype=bool)
-    has_pred[w.dst] = True
-    grad_cost[has_pred] = 0.0
-    np.maximum.at(grad_cost, w.dst, w.out_cost[w.src])
-    sinks = np.flatnonzero(w.out_degree == 0)
-    src = np.concatenate([w.src, w.dst + n, w.src, sinks])
-    dst = np.concatenate([w.dst, w.src + n, w.dst + n, sinks + n])
-    def twice(x):
-        return None if x is None else list(x) * 2
-    return Workload(
-        ids=np.concatenate([w.ids, w.ids + offset]),
-        acc_time=np.concatenate([w.acc_time, time_factor * w.acc_time]),
-        cpu_time=np.concatenate([w.cpu_time, time_factor * w.cpu_time]),
-        memory=np.concatenate([w.memory, memory_factor * w.memory]),
-        acc_ok=np.concatenate([w.acc_ok, w.acc_ok]),
-        backward=np.concatenate([np.zeros(n, bool), np.ones(n, bool)]),
-        color=np.concatenate([color, color]),
-        out_cost=np.concatenate([w.out_cost, grad_cost]),
-        src=src, dst=dst,
-        names=list(w.names) + [f"{name}.grad" for name in w.names],
-        layer=twice(w.layer),
-        op_type=None if w.op_type is None else list(w.op_type) + [f"{t}Grad" for t in w.op_type],
-        time_unit=w.time_unit,
-    )
-
-
 def random_layered_dag(n: int, width: int, seed: int = 0, fan_in: int = 2, skip: float = 0.05,
                        cpu_only: float = 0.0) -> Workload:
     """A random DAG of ``n`` nodes in layers of ``width``: each node after the first layer reads
@@ -254,5 +205,5 @@ def random_layered_dag(n: int, width: int, seed: int = 0, fan_in: int = 2, skip:
     )
 
 
-__all__ = ["CostSpec", "DeviceSpec", "add_backward", "random_layered_dag", "transformer_like",
+__all__ = ["CostSpec", "synthetic_device", "add_backward", "random_layered_dag", "transformer_like",
            "transformer_node_count"]

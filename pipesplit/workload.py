@@ -8,6 +8,7 @@ from functools import cached_property
 import numpy as np
 
 from .errors import PipesplitError
+from .graph import csr, find_cycle, topological_sort
 
 NO_CLASS = -1
 
@@ -99,11 +100,7 @@ class Workload:
 
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
-        ids, seen = self.ids, {}
-        for k, i in enumerate(ids.tolist()):
-            if i in seen:
-                raise PipesplitError(f"duplicate node id {i} (nodes #{seen[i]} and #{k}); give every node a unique id")
-            seen[i] = k
+        id_index(self.ids.tolist())
         for name, label in (("acc_time", "accelerator time"), ("cpu_time", "CPU time"), ("memory", "memory size"),
                             ("out_cost", "transfer cost")):
             arr = getattr(self, name)
@@ -165,12 +162,12 @@ class Workload:
     @cached_property
     def preds_csr(self) -> tuple[np.ndarray, np.ndarray]:
         """(ptr, pred) with the predecessors of node v in pred[ptr[v]:ptr[v+1]]."""
-        return _csr(self.dst, self.src, self.num_nodes)
+        return csr(self.dst, self.src, self.num_nodes)
 
     @cached_property
     def succs_csr(self) -> tuple[np.ndarray, np.ndarray]:
         """(ptr, succ) with the successors of node u in succ[ptr[u]:ptr[u+1]]."""
-        return _csr(self.src, self.dst, self.num_nodes)
+        return csr(self.src, self.dst, self.num_nodes)
 
     @cached_property
     def topological_order(self) -> np.ndarray:
@@ -184,75 +181,15 @@ class Workload:
         return order
 
 
-def _csr(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(keys, kind="stable")
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
-    return ptr, values[order].astype(np.int64)
+def id_index(ids) -> dict:
+    """Position of each node id; a repeated id is an error naming both positions.
 
-
-def topological_sort(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
-    """Kahn's algorithm; None when the graph has a cycle."""
-    ptr, succ = _csr(src, dst, n)
-    indeg = np.bincount(dst, minlength=n)
-    stack = list(np.flatnonzero(indeg == 0)[::-1])
-    indeg = indeg.tolist()
-    ptr_l, succ_l = ptr.tolist(), succ.tolist()
-    order = []
-    while stack:
-        u = stack.pop()
-        order.append(u)
-        for v in succ_l[ptr_l[u]:ptr_l[u + 1]]:
-            indeg[v] -= 1
-            if indeg[v] == 0:
-                stack.append(v)
-    return np.asarray(order, dtype=np.int64) if len(order) == n else None
-
-
-def find_cycle(n: int, src: np.ndarray, dst: np.ndarray) -> list[int]:
-    """Nodes of one directed cycle, in order (the graph must have one)."""
-    ptr, succ = _csr(src, dst, n)
-    state = [0] * n  # 0 new, 1 on stack, 2 done
-    for root in range(n):
-        if state[root]:
-            continue
-        path, iters = [root], [int(ptr[root])]
-        state[root] = 1
-        while path:
-            u = path[-1]
-            if iters[-1] < ptr[u + 1]:
-                v = int(succ[iters[-1]])
-                iters[-1] += 1
-                if state[v] == 1:
-                    return path[path.index(v):]
-                if state[v] == 0:
-                    state[v] = 1
-                    path.append(v)
-                    iters.append(int(ptr[v]))
-            else:
-                state[u] = 2
-                path.pop()
-                iters.pop()
-    return []
-
-
-def connected_components(n: int, pairs) -> np.ndarray:
-    """Component of each of n vertices once the given (u, v) pairs are joined (undirected), labelled by
-    its smallest vertex.
-
-    >>> connected_components(4, [(3, 1), (1, 0)]).tolist()
-    [0, 0, 2, 0]
+    >>> id_index([7, 3])
+    {7: 0, 3: 1}
     """
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for u, v in pairs:
-        a, b = find(u), find(v)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return np.array([find(x) for x in range(n)], dtype=np.int64)
+    index: dict = {}
+    for k, i in enumerate(ids):
+        if i in index:
+            raise PipesplitError(f"duplicate node id {i} (nodes #{index[i]} and #{k}); give every node a unique id")
+        index[i] = k
+    return index

@@ -11,7 +11,7 @@ import pytest
 
 from pipesplit import Cluster, PipesplitError, evaluate
 from pipesplit.cli import main
-from pipesplit.solvers import baselines as B
+from pipesplit.solvers import heuristics as B
 from randomdag import random_dag as shared_random_dag
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -201,7 +201,7 @@ def test_empty_devices_have_zero_load():
 
 
 @pytest.mark.parametrize("module", ["pipesplit.cluster", "pipesplit.workload", "pipesplit.placement",
-                                    "pipesplit.solvers.dp", "pipesplit.solvers.linear"])
+                                    "pipesplit.solvers.dp.exact", "pipesplit.solvers.dp.linear"])
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0

@@ -13,7 +13,7 @@ pytest.importorskip("highspy")
 
 from pipesplit import Cluster, Placement, PipesplitError, Workload, evaluate
 from pipesplit.solvers.dp import dp_split
-from pipesplit.solvers.ip import IPOptions, ip_noncontig_split, ip_split, split_objective_value
+from pipesplit.solvers.mip.throughput import IPOptions, ip_noncontig_split, ip_split, split_objective_value
 from randomdag import random_dag as shared_random_dag
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -83,9 +83,9 @@ def random_dag(rng, n):
 @pytest.mark.parametrize("seed", range(6))
 def test_latency_ip_equals_brute_force_and_beats_greedy(seed):
     pytest.importorskip("highspy")
-    from pipesplit.solvers.greedy_latency import greedy_latency_split
-    from pipesplit.solvers.ip import IPOptions
-    from pipesplit.solvers.latency_ip import ip_latency_split
+    from pipesplit.solvers.heuristics.latency import greedy_latency_split
+    from pipesplit.solvers.mip.throughput import IPOptions
+    from pipesplit.solvers.mip.latency import ip_latency_split
     rng = np.random.default_rng(seed)
     w = random_dag(rng, 6)
     cluster = Cluster(2, memory=float(w.memory.sum()) / 2.5, cpus=1)
@@ -99,8 +99,8 @@ def test_latency_ip_equals_brute_force_and_beats_greedy(seed):
 
 def test_two_calls_are_never_worse_than_one():
     pytest.importorskip("highspy")
-    from pipesplit.solvers.greedy_latency import LatencyOptions
-    from pipesplit.solvers.latency_ip import ip_latency_split
+    from pipesplit.solvers.result import LatencyOptions
+    from pipesplit.solvers.mip.latency import ip_latency_split
     w = random_dag(np.random.default_rng(7), 6)
     cluster = Cluster(1, memory=float(w.memory.sum()) / 1.5, cpus=1)
     one = ip_latency_split(w, cluster)
@@ -114,9 +114,9 @@ def test_two_calls_are_never_worse_than_one():
 def test_paper_latency_program_no_worse_than_baselines_and_expert_matches_reference():
     pytest.importorskip("highspy")
     from pipesplit.formats import load_split, load_workload
-    from pipesplit.solvers.greedy_latency import dp_latency_split, greedy_latency_split
-    from pipesplit.solvers.ip import IPOptions
-    from pipesplit.solvers.latency_ip import ip_latency_split
+    from pipesplit.solvers.heuristics.latency import dp_latency_split, greedy_latency_split
+    from pipesplit.solvers.mip.throughput import IPOptions
+    from pipesplit.solvers.mip.latency import ip_latency_split
     ref = json.loads((SHARED / "reference" / "paper-latency.json").read_text())["workloads"]
     w, c = load_workload(PAPER / "LayerGraphs" / "bert24_inference.json")
     expert = load_split(SHARED / "workloads" / "paper" / "experts" / "bert24_inference_expert.json", w)

@@ -18,7 +18,7 @@ from pipesplit import evaluate
 from pipesplit.formats import load_split, load_workload
 from pipesplit.placement import contiguity_violations
 from pipesplit.solvers.dp import dp_split
-from pipesplit.solvers.linear import dp_linear_split
+from pipesplit.solvers.dp.linear import dp_linear_split
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PAPER_WORKLOADS = SHARED / "workloads" / "paper"

@@ -27,7 +27,7 @@ import numpy as np
 from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..placement import Evaluation, Placement
-from ..workload import NO_CLASS, Workload
+from ..workload import NO_CLASS, Workload, id_index
 from .fields import flag, number
 
 WORKLOAD_FORMAT = "pipesplit.workload/1"
@@ -58,11 +58,7 @@ def workload_from_native(data: dict) -> tuple[Workload, Cluster]:
         cols["color"].append(NO_CLASS if c is None else c)
         cols["layer"].append(node.get("layer"))
         cols["op"].append(node.get("op_type"))
-    index = {}
-    for k, i in enumerate(cols["ids"]):
-        if i in index:
-            raise PipesplitError(f"duplicate node id {i} (nodes #{index[i]} and #{k}); give every node a unique id")
-        index[i] = k
+    index = id_index(cols["ids"])
     src, dst = [], []
     for j, e in enumerate(edges):
         if not isinstance(e, (list, tuple)) or len(e) != 2:

@@ -15,7 +15,7 @@ import numpy as np
 from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..placement import Evaluation, Placement
-from ..workload import NO_CLASS, Workload
+from ..workload import NO_CLASS, Workload, id_index
 from .fields import flag as _flag, number as _number
 
 
@@ -48,11 +48,7 @@ def workload_from_paper(data: dict) -> tuple[Workload, Cluster]:
             raise PipesplitError(f"{where} has colorClass {c!r}; expected a non-negative integer")
         color.append(NO_CLASS if c is None else c)
         layer.append(node.get("layerId"))
-    index: dict[int, int] = {}
-    for k, i in enumerate(ids):
-        if i in index:
-            raise PipesplitError(f"duplicate node id {i} (nodes #{index[i]} and #{k}); give every node a unique id")
-        index[i] = k
+    index = id_index(ids)
     n = len(ids)
     cost = np.zeros(n)
     cost_seen = np.zeros(n, dtype=bool)

@@ -150,8 +150,9 @@ def _attention_cost(op_type: str, ins: list[TensorMeta], outputs: list[TensorMet
     return OpCost(flops, moved, True)
 
 
-def estimate_ms(cost: OpCost, device: Device, dtype: str = "fp32") -> float:
-    """Roofline time in milliseconds of ``cost`` on ``device`` at precision ``dtype``."""
+def estimate_ms(cost: OpCost, device: Device, dtype: str = "fp32", overhead: float = 0.0) -> float:
+    """Roofline time in milliseconds of ``cost`` on ``device`` at precision ``dtype``, plus a fixed
+    ``overhead`` in seconds per operator (e.g. a kernel launch). The one roofline of pipesplit."""
     compute = cost.flops / device.peak(dtype, cost.matrix) if cost.flops else 0.0
     memory = cost.bytes / device.memory_bandwidth if cost.bytes else 0.0
-    return 1e3 * max(compute, memory)
+    return 1e3 * (max(compute, memory) + overhead)

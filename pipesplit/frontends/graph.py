@@ -17,7 +17,9 @@ from ..cluster import Cluster
 from ..formats import write_json
 from ..formats.native import workload_to_native
 from ..formats.paper import workload_to_paper
-from ..workload import NO_CLASS, Workload, connected_components
+from ..graph import connected_components
+from ..training import backward_edges
+from ..workload import NO_CLASS, Workload
 from .catalog import Link, transfer_ms
 
 OUTPUT_BYTES_NATIVE = "output_bytes"
@@ -112,12 +114,13 @@ def add_training(g: OpGraph, backward_ms_cpu: np.ndarray, backward_ms_acc: np.nd
                  backward_memory: np.ndarray, grad_bytes: np.ndarray) -> OpGraph:
     """Add a backward node per forward node, mirroring the forward edges and colocated with its forward node.
 
-    Backward node n+i follows forward node i; forward edge u->v gives backward edge n+v -> n+u; each forward
-    node feeds its own backward node (its stored activations). ``grad_bytes[i]``: what backward node i sends
-    (the gradients of its forward node's inputs).
+    Backward node n+i follows forward node i, with the edges of ``pipesplit.training.backward_edges``.
+    ``grad_bytes[i]``: what backward node i sends (the gradients of its forward node's inputs).
     """
     n = g.num_nodes
-    edges = list(g.edges) + [(n + v, n + u) for u, v in g.edges] + [(i, n + i) for i in range(n)]
+    fwd = np.asarray(g.edges, dtype=np.int64).reshape(-1, 2)
+    src, dst = backward_edges(n, fwd[:, 0], fwd[:, 1])
+    edges = list(zip(src.tolist(), dst.tolist()))
     return OpGraph(
         names=list(g.names) + [f"{name}.backward" for name in g.names],
         op_types=list(g.op_types) + [f"{t}.backward" for t in g.op_types],

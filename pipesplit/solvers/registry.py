@@ -1,33 +1,86 @@
-"""Solver names, cheap to import (the command line lists them without loading compiled code).
+"""Every method by name, with what it is (cheap to import: the command line lists the methods without
+loading compiled code).
 
-Each entry maps a method name to ``"module:function"`` under ``pipesplit.solvers``; the function takes
-``(workload, cluster, *, options=..., progress=...)`` and returns a ``Solution``.
-``LATENCY_METHODS`` are the latency methods of ``--objective latency``; with that objective any other
-method returns its throughput split evaluated for latency (see ``run.py``).
+Each method's ``throughput`` and ``latency`` entries name ``"module:function"`` under
+``pipesplit.solvers``; the function takes ``(workload, cluster, *, options=..., progress=...)`` and
+returns a ``Solution``. A method without a ``latency`` entry returns its throughput split evaluated for
+latency under ``objective="latency"`` (see ``run.py``); one without a ``throughput`` entry is a latency
+method only. ``compare``, the ``--method`` help and the README's table all come from this list.
+
+>>> METHODS_INFO["dp"].exact, METHODS_INFO["metis"].requires
+('contiguous', 'pymetis')
 """
 
 from __future__ import annotations
 
-METHODS: dict[str, str] = {
-    "auto": "dp:auto_split",
-    "dp": "dp:dp_split",
-    "dp-linear": "linear:dp_linear_split",
-    "ip": "ip:ip_split",
-    "ip-noncontig": "ip:ip_noncontig_split",
-    "pipedream": "baselines:pipedream_split",
-    "metis": "baselines:metis_split",
-    "local-search": "baselines:local_search_split",
-    "one-accelerator": "baselines:one_accelerator_split",
-    "expert": "baselines:expert_split",
-}
+from dataclasses import dataclass
 
-LATENCY_METHODS: dict[str, str] = {
-    "ip": "latency_ip:ip_latency_split",
-    "greedy": "greedy_latency:greedy_latency_split",
-    "dp": "greedy_latency:dp_latency_split",
-    "chain": "greedy_latency:chain_latency_split",
-}
 
-LATENCY_ONLY = tuple(m for m in LATENCY_METHODS if m not in METHODS)  # no throughput version
+@dataclass(frozen=True)
+class MethodInfo:
+    """A method: its functions per objective, what its "proven" covers (``exact``: ``"contiguous"``,
+    ``"any"`` or None for a heuristic), the optional package it needs, where ``compare`` runs it, and a
+    one-line summary."""
 
-METHOD_NAMES = tuple(dict.fromkeys([*METHODS, *LATENCY_METHODS]))
+    name: str
+    summary: str
+    throughput: str | None = None
+    latency: str | None = None
+    exact: str | None = None
+    requires: str | None = None
+    compare: tuple[str, ...] = ("throughput", "latency")
+
+    @property
+    def objectives(self) -> tuple[str, ...]:
+        """The objectives the method can serve (any throughput split can be evaluated for latency)."""
+        return ("throughput", "latency") if self.throughput else ("latency",)
+
+
+_ALL = (
+    MethodInfo("auto", "dp when the graph has at most 250,000 ideals, else dp-linear (it says so)",
+               throughput="dp.exact:auto_split", exact="contiguous", compare=()),
+    MethodInfo("dp", "the best contiguous split, proven (exact dynamic program over ideals)",
+               throughput="dp.exact:dp_split", latency="heuristics.latency:dp_latency_split", exact="contiguous"),
+    MethodInfo("ip", "the contiguous optimum by integer programming; for latency the latency program",
+               throughput="mip.throughput:ip_split", latency="mip.latency:ip_latency_split", exact="contiguous"),
+    MethodInfo("ip-noncontig", "the best split of any shape, up to its gap (integer program)",
+               throughput="mip.throughput:ip_noncontig_split", exact="any"),
+    MethodInfo("dp-linear", "the best contiguous split along a few topological orders (huge graphs)",
+               throughput="dp.linear:dp_linear_split", compare=("throughput",)),
+    MethodInfo("greedy", "latency: the paper's greedy, filling accelerators in topological order",
+               latency="heuristics.latency:greedy_latency_split", compare=("latency",)),
+    MethodInfo("chain", "latency: a dynamic program over topological orders minimizing summed loads",
+               latency="heuristics.latency:chain_latency_split", compare=("latency",)),
+    MethodInfo("pipedream", "PipeDream's partitioner: biconnected components contracted to a chain, then split",
+               throughput="heuristics.pipedream:pipedream_split"),
+    MethodInfo("metis", "a METIS partition (vertex weight accelerator time, edge weight transfer cost)",
+               throughput="heuristics.metis:metis_split", requires="pymetis"),
+    MethodInfo("local-search", "best single-class moves from 10 random starts, within memory",
+               throughput="heuristics.local_search:local_search_split"),
+    MethodInfo("one-accelerator", "everything on one accelerator (a reference point)",
+               throughput="heuristics.reference:one_accelerator_split"),
+    MethodInfo("expert", "a split given with --expert, evaluated as it is",
+               throughput="heuristics.reference:expert_split", compare=()),
+)
+
+METHODS_INFO: dict[str, MethodInfo] = {m.name: m for m in _ALL}
+METHOD_NAMES = tuple(METHODS_INFO)
+
+# the function tables by objective
+METHODS: dict[str, str] = {m.name: m.throughput for m in _ALL if m.throughput}
+LATENCY_METHODS: dict[str, str] = {m.name: m.latency for m in _ALL if m.latency}
+LATENCY_ONLY = tuple(m.name for m in _ALL if not m.throughput)
+
+
+def compare_methods_for(objective: str, expert: bool = False) -> list[str]:
+    """The methods ``compare`` runs for an objective, latency methods first (``expert`` only with a
+    split file)."""
+    names = [m.name for m in _ALL if objective in m.compare]
+    if objective == "latency":
+        names.sort(key=lambda n: (METHODS_INFO[n].latency is None, n != "ip"))
+    return names + (["expert"] if expert else [])
+
+
+def method_help() -> str:
+    """The ``--method`` help text."""
+    return "; ".join(f"{m.name}: {m.summary}" for m in _ALL)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..workload import Workload
-from .registry import LATENCY_METHODS, LATENCY_ONLY, METHODS
-from .result import Solution
+from .registry import LATENCY_METHODS, LATENCY_ONLY, METHODS, compare_methods_for
+from .result import LatencyOptions, Solution, latency_solution
 
 OBJECTIVES = ("throughput", "latency")
 
@@ -42,28 +42,23 @@ def _function(table: dict[str, str], method: str):
 
 def _options(method: str, objective: str, s: MethodSettings):
     if method in ("ip", "ip-noncontig"):
-        from .ip import IPOptions
+        from .mip.throughput import IPOptions
         return IPOptions(time_limit=s.time_limit, gap=s.gap, objective="fwd+bwd" if s.split_objective else "max")
     if method == "local-search":
-        from .baselines import LocalSearchOptions
+        from .heuristics.local_search import LocalSearchOptions
         return LocalSearchOptions(restarts=s.restarts, seed=s.seed)
     if method == "metis":
-        from .baselines import MetisOptions
+        from .heuristics.metis import MetisOptions
         return MetisOptions(seed=s.seed)
     if method == "expert":
-        from .baselines import ExpertOptions
+        from .heuristics.reference import ExpertOptions
         return ExpertOptions(path=s.expert)
     return None
 
 
 def applicable_methods(objective: str, expert: bool = False) -> list[str]:
     """The methods ``compare`` runs for an objective (``expert`` only with a split file)."""
-    if objective == "latency":
-        names = ["ip", "greedy", "dp", "chain", "ip-noncontig", "pipedream", "metis", "local-search",
-                 "one-accelerator"]
-    else:
-        names = ["dp", "ip", "ip-noncontig", "dp-linear", "pipedream", "metis", "local-search", "one-accelerator"]
-    return names + (["expert"] if expert else [])
+    return compare_methods_for(objective, expert)
 
 
 def run_method(workload: Workload, cluster: Cluster, method: str, objective: str = "throughput",
@@ -81,12 +76,11 @@ def run_method(workload: Workload, cluster: Cluster, method: str, objective: str
         fn = _function(METHODS, method)
         return fn(workload, cluster, progress=progress) if options is None else \
             fn(workload, cluster, options=options, progress=progress)
-    from .greedy_latency import LatencyOptions, latency_solution
     lat = LatencyOptions(calls_per_accelerator=settings.calls_per_accelerator)
     if method in LATENCY_METHODS:
         fn = _function(LATENCY_METHODS, method)
         if method == "ip":
-            from .ip import IPOptions
+            from .mip.throughput import IPOptions
             return fn(workload, cluster, options=IPOptions(time_limit=settings.time_limit, gap=settings.gap),
                       latency=lat, progress=progress)
         return fn(workload, cluster, options=lat, progress=progress)

@@ -19,8 +19,18 @@ skipped; and S stops growing once its compute reaches the worst current value in
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
+
+# the kernels' arguments, grouped (numba takes these named tuples of arrays and numbers as they are)
+UnitArrays = namedtuple("UnitArrays", "a p mem bad ptr nodes")  # per unit; members nodes[ptr[x]:ptr[x+1]]
+GraphArrays = namedtuple("GraphArrays", "pred_ptr preds outdeg cost")  # original nodes: transfers
+Limits = namedtuple("Limits", "K L mem_limit ub wt theta")  # devices, memory, the upper bound and work measure
+Table = namedtuple("Table", "dp choice kfirst")  # the DP table (see above)
+Scratch = namedtuple("Scratch", "cnt in_s")  # the set S being grown, per original node
+LatticeArrays = namedtuple("LatticeArrays", "down_ptr down_x down_j")  # ideal I minus unit x is ideal J
 
 INF = np.inf
 
@@ -120,14 +130,18 @@ def _finish_ideal(dp, kfirst, I, K, L):
 
 
 @njit(cache=True)
-def lattice_dp(lo, hi, down_ptr, down_x, down_j, unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes,
-               pred_ptr, preds, outdeg, cost, K, L, mem_limit, ub, wt, theta, wt_ideal, dp, choice, kfirst,
-               cnt, in_s):
+def lattice_dp(lo, hi, lattice, units, graph, limits, table, scratch, wt_ideal):
     """Fill dp for ideals lo..hi-1 (ideals are numbered so that sub-ideals come first; units are
     numbered topologically). For each ideal I the sets S = I \\ J are enumerated by reverse search:
     S grows by a maximal unit x of J whose number is below every unit already in S, so each S is met
     exactly once, and a branch stops when S can improve nothing (see the module docstring).
     ``wt_ideal[I]`` receives wt(I). Returns the number of (I, J) pairs examined."""
+    down_ptr, down_x, down_j = lattice
+    unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes = units
+    pred_ptr, preds, outdeg, cost = graph
+    K, L, mem_limit, ub, wt, theta = limits
+    dp, choice, kfirst = table
+    cnt, in_s = scratch
     depth_max = unit_a.shape[0] + 1
     wt_total = wt.sum()
     klo = np.empty(L + 1, np.int64)
@@ -200,10 +214,14 @@ def lattice_dp(lo, hi, down_ptr, down_x, down_j, unit_a, unit_p, unit_mem, unit_
 
 
 @njit(cache=True)
-def chain_dp(lo, hi, unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes, pred_ptr, preds, outdeg, cost,
-             K, L, mem_limit, ub, wt, theta, dp, choice, kfirst, cnt, in_s):
+def chain_dp(lo, hi, units, graph, limits, table, scratch):
     """The same dynamic program when units are in a linear order whose ideals are its n+1 prefixes:
     ideal i holds units 0..i-1 and S = units j..i-1. Returns the number of pairs examined."""
+    unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes = units
+    pred_ptr, preds, outdeg, cost = graph
+    K, L, mem_limit, ub, wt, theta = limits
+    dp, choice, kfirst = table
+    cnt, in_s = scratch
     wt_total = wt.sum()
     klo = np.empty(L + 1, np.int64)
     khi = np.empty(L + 1, np.int64)
@@ -247,10 +265,12 @@ def chain_dp(lo, hi, unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes, p
 
 
 @njit(cache=True)
-def chain_greedy_fits(T, unit_a, unit_mem, unit_bad, unit_ptr, unit_nodes, pred_ptr, preds, outdeg, cost, K,
-                      mem_limit, cnt, in_s):
+def chain_greedy_fits(T, units, graph, K, mem_limit, scratch):
     """Whether a greedy cut of the unit chain into accelerator segments of load <= T needs at most K
     segments (each segment as long as it can be). A quick upper bound for the chain DP's pruning."""
+    unit_a, _, unit_mem, unit_bad, unit_ptr, unit_nodes = units
+    pred_ptr, preds, outdeg, cost = graph
+    cnt, in_s = scratch
     n = unit_a.shape[0]
     s = 0
     used = 0

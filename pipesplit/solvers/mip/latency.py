@@ -18,17 +18,22 @@ import time
 
 import numpy as np
 
-from ..cluster import Cluster
-from ..errors import PipesplitError
-from ..latency import evaluate_latency
-from ..placement import Placement
-from ..workload import Workload
-from .contract import contract
-from .greedy_latency import (LatencyOptions, chain_latency_split, dp_latency_split, greedy_latency_split,
-                             latency_solution, polish_latency)
-from .highs import MipModel, solve_mip
-from .ip import IPOptions, senders_of
-from .result import Solution
+from ...cluster import Cluster
+from ...errors import PipesplitError
+from ...graph import unique_pairs
+from ...latency import evaluate_latency
+from ...placement import Placement
+from ...workload import Workload
+from ..dp.contract import contract
+from ..heuristics.latency import (
+    chain_latency_split,
+    dp_latency_split,
+    greedy_latency_split,
+    polish_latency,
+)
+from ..result import LatencyOptions, Solution, latency_solution
+from .model import MipModel, solve_mip
+from .throughput import IPOptions, senders_of
 
 
 def build_latency_ip(a: np.ndarray, p_node: np.ndarray, unit_of: np.ndarray, mem: np.ndarray, bad: np.ndarray,
@@ -102,7 +107,7 @@ def build_latency_ip(a: np.ndarray, p_node: np.ndarray, unit_of: np.ndarray, mem
         gg = np.tile(np.arange(G), N)
         m.add_dense_rows(np.stack([lat[vv], finish[gg], xu.ravel()], 1), [1.0, -1.0, -big_m], lo=-big_m)
         # start[g] >= lat[u] - M (1 - x[Z, g] + x[U(u), g]) for node u feeding unit Z
-        us, uz = np.unique(np.stack([node_src, unit_of[node_dst]]), axis=1) if len(node_src) else (np.zeros(0, int),) * 2
+        us, uz = unique_pairs(node_src, unit_of[node_dst])
         keep = unit_of[us] != uz
         us, uz = us[keep], uz[keep]
         if len(us):

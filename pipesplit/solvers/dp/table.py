@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 
-from ..cluster import Cluster
-from ..errors import PipesplitError
-from ..placement import Placement
-from ..workload import Workload
+from ...cluster import Cluster
+from ...errors import PipesplitError
+from ...placement import Placement
+from ...workload import Workload
+from . import kernels
 from .contract import Units
 
 
@@ -23,19 +24,17 @@ class DPTable:
         self.choice = np.full((num_ideals, K + 1, L + 1), -1, dtype=np.int64)
         self.kfirst = np.zeros((num_ideals, L + 1), dtype=np.int64)
         self.dp[0] = 0.0
-        pred_ptr, preds = workload.preds_csr
-        n = workload.num_nodes
-        self.graph_args = (pred_ptr, preds, workload.out_degree, workload.out_cost)
-        self.unit_args = (units.a, units.p, units.mem, units.bad, units.ptr, units.nodes)
-        self.cnt = np.zeros(n, dtype=np.int64)
-        self.in_s = np.zeros(n, dtype=np.uint8)
+        self.arrays = kernels.Table(self.dp, self.choice, self.kfirst)
+        self.graph = graph_arrays(workload)
+        self.units = unit_arrays(units)
+        self.scratch = scratch_arrays(workload)
         self.mem_limit = cluster.memory if math.isfinite(cluster.memory) else np.inf
         self.wt, self.theta = work_measure(units.a, units.p, units.bad, L)
 
-    def bound_args(self, ub: float) -> tuple:
-        """(ub, wt, theta) for the kernels; ub gets a relative slack so that ties survive rounding."""
+    def limits(self, ub: float) -> kernels.Limits:
+        """The kernels' limits for upper bound ``ub``, with a relative slack so that ties survive rounding."""
         ub_eff = ub * (1 + 1e-9) + 1e-12 if math.isfinite(ub) else np.inf
-        return ub_eff, self.wt, self.theta
+        return kernels.Limits(self.K, self.L, float(self.mem_limit), float(ub_eff), self.wt, float(self.theta))
 
     def value(self, ideal: int) -> float:
         return float(self.dp[ideal, self.K, self.L])
@@ -50,6 +49,19 @@ class DPTable:
             pieces.append((I, J, kind))
             I, k, l = (J, k - 1, l) if kind == 0 else (J, k, l - 1)
         return pieces
+
+
+def unit_arrays(units: Units) -> kernels.UnitArrays:
+    return kernels.UnitArrays(units.a, units.p, units.mem, units.bad, units.ptr, units.nodes)
+
+
+def graph_arrays(workload: Workload) -> kernels.GraphArrays:
+    pred_ptr, preds = workload.preds_csr
+    return kernels.GraphArrays(pred_ptr, preds, workload.out_degree, workload.out_cost)
+
+
+def scratch_arrays(workload: Workload) -> kernels.Scratch:
+    return kernels.Scratch(np.zeros(workload.num_nodes, dtype=np.int64), np.zeros(workload.num_nodes, dtype=np.uint8))
 
 
 def work_measure(a: np.ndarray, p: np.ndarray, bad: np.ndarray, cpus: int) -> tuple[np.ndarray, float]:

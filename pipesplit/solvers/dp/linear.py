@@ -13,14 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cluster import Cluster
-from ..placement import evaluate
-from ..progress import progress_bar
-from ..workload import Workload
+from ...cluster import Cluster
+from ...placement import evaluate
+from ...progress import progress_bar
+from ...workload import Workload
+from ..result import Solution
 from . import kernels
 from .contract import Units, contract
-from .result import Solution
-from .table import DPTable, check_basic_feasibility, infeasible, placement_from_groups
+from .table import (DPTable, check_basic_feasibility, graph_arrays, infeasible, placement_from_groups, scratch_arrays,
+                    unit_arrays)
 
 
 @dataclass(frozen=True)
@@ -87,16 +88,12 @@ def _reverse_postorder(n: int, src: np.ndarray, dst: np.ndarray, key: np.ndarray
 def greedy_chain_bound(workload: Workload, cluster: Cluster, units: Units) -> float:
     """An upper bound for a unit chain: the least T (by bisection) for which greedy accelerator
     segments of load <= T cover the chain, or all of it on one CPU core; inf if neither works."""
-    table_args = (units.a, units.mem, units.bad, units.ptr, units.nodes)
-    pred_ptr, preds = workload.preds_csr
-    graph = (pred_ptr, preds, workload.out_degree, workload.out_cost)
-    cnt = np.zeros(workload.num_nodes, dtype=np.int64)
-    in_s = np.zeros(workload.num_nodes, dtype=np.uint8)
+    arrays, graph, scratch = unit_arrays(units), graph_arrays(workload), scratch_arrays(workload)
     mem = cluster.memory if math.isfinite(cluster.memory) else np.inf
     cpu = float(units.p.sum()) if cluster.cpus else math.inf
 
     def fits(T: float) -> bool:
-        return kernels.chain_greedy_fits(T, *table_args, *graph, cluster.accelerators, mem, cnt, in_s)
+        return kernels.chain_greedy_fits(T, arrays, graph, cluster.accelerators, mem, scratch)
 
     hi = float(units.a.sum() + workload.out_cost.sum())
     if cluster.accelerators == 0 or not fits(hi):
@@ -121,12 +118,11 @@ def run_chain(workload: Workload, cluster: Cluster, chain: Units, ub: float, pro
     table = DPTable(workload, cluster, chain, n + 1)
     pairs = 0
     step = max(1, n // 100)
+    limits = table.limits(ub)
     with progress_bar(n, "dp-linear", progress) as bar:
         for lo in range(1, n + 1, step):
             hi = min(n + 1, lo + step)
-            pairs += kernels.chain_dp(lo, hi, *table.unit_args, *table.graph_args, table.K, table.L,
-                                      table.mem_limit, *table.bound_args(ub), table.dp, table.choice, table.kfirst, table.cnt,
-                                      table.in_s)
+            pairs += kernels.chain_dp(lo, hi, table.units, table.graph, limits, table.arrays, table.scratch)
             bar.update(hi - lo)
     value = table.value(n)
     if not math.isfinite(value):
@@ -135,7 +131,7 @@ def run_chain(workload: Workload, cluster: Cluster, chain: Units, ub: float, pro
     return value, groups, pairs
 
 
-def dp_linear_split(workload: Workload, cluster: Cluster, options: LinearOptions = LinearOptions(),
+def dp_linear_split(workload: Workload, cluster: Cluster, *, options: LinearOptions = LinearOptions(),
                     progress: bool = False, units: Units | None = None) -> Solution:
     """Best contiguous split along a few DFS topological orders (a heuristic: an upper bound on the
     exact optimum).

@@ -31,14 +31,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..cluster import Cluster
-from ..errors import PipesplitError
-from ..placement import Placement, evaluate
-from ..workload import Workload, topological_sort
-from .contract import Units, _build, contract
-from .highs import MipModel, solve_mip
-from .result import Solution
-from .table import check_basic_feasibility, work_measure
+from ...cluster import Cluster
+from ...errors import PipesplitError
+from ...graph import topological_sort, unique_pairs
+from ...placement import Placement, evaluate
+from ...workload import Workload
+from ..dp.contract import Units, build_units, contract
+from ..dp.table import check_basic_feasibility, work_measure
+from ..result import Solution
+from .model import MipModel, solve_mip
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def class_units(w: Workload) -> Units:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))  # heaviest class first
     e = np.empty(0, np.int64)
-    return _build(w.num_nodes, rank[w.class_of], e, e, (w.acc_time, w.cpu_time, w.memory,
+    return build_units(w.num_nodes, rank[w.class_of], e, e, (w.acc_time, w.cpu_time, w.memory,
                                                          (~w.acc_ok).astype(np.float64)))
 
 
@@ -89,7 +90,7 @@ def senders_of(w: Workload, unit_of: np.ndarray) -> Senders:
     """Group the nodes whose output may cross a device boundary (cost > 0, a successor in another unit)."""
     us, ud = unit_of[w.src], unit_of[w.dst]
     keep = (us != ud) & (w.out_cost[w.src] > 0)
-    pairs = np.unique(np.stack([w.src[keep], ud[keep]]), axis=1)
+    pairs = unique_pairs(w.src[keep], ud[keep])
     groups: dict[tuple, int] = {}
     s_unit, s_cost, s_bwd, pair_s, pair_unit = [], [], [], [], []
     nodes, starts = np.unique(pairs[0], return_index=True)
@@ -285,7 +286,7 @@ def _chain_order(units: Units, unit_dev: np.ndarray, num_dev: int) -> np.ndarray
     """An order of devices along which the units' prefixes are ideals (None if the split has a cycle)."""
     u, v = unit_dev[units.src], unit_dev[units.dst]
     keep = u != v
-    pairs = np.unique(np.stack([u[keep], v[keep]]), axis=1) if keep.any() else np.zeros((2, 0), np.int64)
+    pairs = unique_pairs(u[keep], v[keep])
     order = topological_sort(num_dev, pairs[0], pairs[1])
     if order is None:
         return None
@@ -372,8 +373,8 @@ def split_objective_value(w: Workload, cluster: Cluster, placement: Placement) -
 
 
 def _warm_placement(w: Workload, cluster: Cluster) -> tuple[Placement | None, str]:
-    from .dp import dp_split
-    from .linear import dp_linear_split
+    from ..dp.exact import dp_split
+    from ..dp.linear import dp_linear_split
     for name, fn in (("dp", dp_split), ("dp-linear", dp_linear_split)):
         try:
             return fn(w, cluster).placement, name
@@ -399,7 +400,7 @@ def ip_throughput(workload: Workload, cluster: Cluster, contiguous: bool, option
     if warm is None and options.warm_start:
         warm, warm_source = _warm_placement(w, cluster)
         if not contiguous:  # local search often beats every contiguous split: a better incumbent prunes more
-            from .baselines import local_search_split
+            from ..heuristics.local_search import local_search_split
             try:
                 ls = local_search_split(w, cluster)
                 if warm is None or (ls.evaluation.feasible and ls.value < evaluate(w, cluster, warm).max_load):

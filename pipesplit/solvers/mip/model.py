@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import PipesplitError
+from ...errors import PipesplitError
 
 
 def require_highspy():

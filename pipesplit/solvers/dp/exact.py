@@ -16,16 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cluster import Cluster
-from ..errors import PipesplitError
-from ..placement import evaluate
-from ..progress import progress_bar
-from ..workload import Workload
+from ...cluster import Cluster
+from ...errors import PipesplitError
+from ...placement import evaluate
+from ...progress import progress_bar
+from ...workload import Workload
+from ..result import Solution
 from . import kernels
 from .contract import contract
-from .ideals import TooManyIdeals, ideal_lattice
+from .lattice import TooManyIdeals, ideal_lattice
 from .linear import LinearOptions, dp_linear_split
-from .result import Solution
 from .table import DPTable, check_basic_feasibility, infeasible, placement_from_groups
 
 
@@ -41,7 +41,7 @@ class DPOptions:
     linear: LinearOptions = LinearOptions()
 
 
-def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOptions(),
+def dp_split(workload: Workload, cluster: Cluster, *, options: DPOptions = DPOptions(),
              progress: bool = False) -> Solution:
     """The optimal contiguous split (max load over devices), proven optimal.
 
@@ -59,7 +59,7 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
     per_ideal = 16 * (cluster.accelerators + 1) * (cluster.cpus + 1) + 8 * (cluster.cpus + 1) + 8 * words + 64
     lattice = ideal_lattice(units, min(options.max_ideals, int(options.memory_budget // per_ideal)))
     try:
-        ub = dp_linear_split(workload, cluster, options.linear, units=units).value
+        ub = dp_linear_split(workload, cluster, options=options.linear, units=units).value
     except PipesplitError:  # no chain split fits; the exact program may still find one
         ub = math.inf
     n = lattice.num_ideals
@@ -67,12 +67,13 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
     wt_ideal = np.zeros(n)
     pairs = 0
     step = max(1, n // 200)
+    arrays = kernels.LatticeArrays(lattice.down_ptr, lattice.down_x, lattice.down_j)
+    limits = table.limits(ub)
     with progress_bar(n, "dp", progress) as bar:
         for lo in range(1, n, step):
             hi = min(n, lo + step)
-            pairs += kernels.lattice_dp(lo, hi, lattice.down_ptr, lattice.down_x, lattice.down_j, *table.unit_args,
-                                        *table.graph_args, table.K, table.L, table.mem_limit, *table.bound_args(ub), wt_ideal, table.dp,
-                                        table.choice, table.kfirst, table.cnt, table.in_s)
+            pairs += kernels.lattice_dp(lo, hi, arrays, table.units, table.graph, limits, table.arrays, table.scratch,
+                                        wt_ideal)
             bar.update(hi - lo)
     value = table.value(n - 1)
     stats = {"units": units.num_units, "ideals": n, "pairs": pairs, "upper_bound": ub}
@@ -91,7 +92,7 @@ def dp_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOption
 AUTO_MAX_IDEALS = 250_000
 
 
-def auto_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOptions(max_ideals=AUTO_MAX_IDEALS),
+def auto_split(workload: Workload, cluster: Cluster, *, options: DPOptions = DPOptions(max_ideals=AUTO_MAX_IDEALS),
                progress: bool = False) -> Solution:
     """The exact program when the graph has at most ``options.max_ideals`` ideals (it then finishes in
     seconds to a minute), else the linearized one, saying so in ``stats["note"]``.
@@ -103,9 +104,9 @@ def auto_split(workload: Workload, cluster: Cluster, options: DPOptions = DPOpti
     """
     start = time.perf_counter()
     try:
-        return dp_split(workload, cluster, options, progress)
+        return dp_split(workload, cluster, options=options, progress=progress)
     except TooManyIdeals:
-        solution = dp_linear_split(workload, cluster, options.linear, progress=progress)
+        solution = dp_linear_split(workload, cluster, options=options.linear, progress=progress)
         solution.stats["note"] = (f"the graph has over {options.max_ideals:,} ideals, too many for a quick exact "
                                   "solve: solved with dp-linear (--method dp insists on the exact program)")
         solution.seconds = time.perf_counter() - start

@@ -1,66 +1,31 @@
-"""Latency baselines of the paper and the shared pieces of every latency method.
+"""Latency heuristics: the paper's baselines, a chain dynamic program and a polishing local search.
 
 - ``greedy_latency_split``: the paper's greedy. Colocation classes, with strongly connected classes
   fused, are listed in a topological order; each accelerator in turn takes the next blocks for as
   long as they fit in its memory; blocks that fit no accelerator (or cannot run on one), and all
   blocks once the accelerators are used up, run on the CPU.
 - ``dp_latency_split``: the throughput dynamic program's split, evaluated for latency.
+- ``chain_latency_split``: a dynamic program along topological orders (warm starts the latency program).
+- ``polish_latency``: single-unit moves while the latency drops.
 
 A latency method's ``Solution.value`` is the latency that ``evaluate_latency`` gives its placement
-(with ``stats['calls']``, the call of each node, when an accelerator runs several calls);
-``Solution.evaluation`` is the throughput view of the same placement.
+(see ``result.latency_solution``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
-from ..cluster import Cluster
-from ..errors import PipesplitError
-from ..latency import evaluate_latency, fill_cpu
-from ..placement import Placement, evaluate
-from ..workload import Workload, _csr
-from .contract import _strong_components
-from .result import Solution
-
-
-@dataclass(frozen=True)
-class LatencyOptions:
-    """``calls_per_accelerator``: how many ordered calls an accelerator may run (the paper's q)."""
-
-    calls_per_accelerator: int = 1
-
-    def __post_init__(self) -> None:
-        if self.calls_per_accelerator < 1:
-            raise PipesplitError("--calls-per-accelerator must be at least 1")
-
-
-def latency_placement(workload: Workload, cluster: Cluster, device: np.ndarray,
-                      accelerators: int | None = None) -> Placement:
-    """A placement for the latency model: CPU nodes share the first core (cores are unlimited).
-    ``accelerators`` (default the cluster's) is how many accelerator devices the split numbers."""
-    k = cluster.accelerators if accelerators is None else accelerators
-    return Placement(fill_cpu(device, k), accelerators=k, cpus=max(cluster.cpus, 1))
-
-
-def latency_solution(workload: Workload, cluster: Cluster, placement: Placement, method: str, optimal: bool,
-                     started: float, stats: dict | None = None, calls: np.ndarray | None = None,
-                     max_calls: int | None = None) -> Solution:
-    """Wrap a latency split: value = its latency by ``evaluate_latency`` (with ``calls`` if given)."""
-    placement = latency_placement(workload, cluster, placement.device, max(cluster.accelerators, placement.accelerators))
-    lat = evaluate_latency(workload, cluster, placement, calls=calls, max_calls=max_calls)
-    evaluation = evaluate(workload, Cluster(cluster.accelerators, cluster.memory, placement.cpus), placement)
-    evaluation.violations = list(lat.violations)
-    stats = dict(stats or {})
-    stats.update(objective="latency", latency=lat.latency, calls_used=lat.calls_used)
-    if calls is not None and lat.max_calls_per_accelerator > 1:
-        stats["calls"] = lat.call_of.tolist()
-    return Solution(placement=placement, evaluation=evaluation, method=method, value=lat.latency, optimal=optimal,
-                    seconds=time.perf_counter() - started, stats=stats)
+from ...cluster import Cluster
+from ...errors import PipesplitError
+from ...graph import csr, strong_components, unique_pairs
+from ...latency import evaluate_latency
+from ...placement import Placement
+from ...workload import Workload
+from ..result import LatencyOptions, Solution, latency_solution
 
 
 def inseparable_blocks(workload: Workload) -> list[np.ndarray]:
@@ -70,13 +35,13 @@ def inseparable_blocks(workload: Workload) -> list[np.ndarray]:
     m = int(cls.max()) + 1 if w.num_nodes else 0
     cs, cd = cls[w.src], cls[w.dst]
     keep = cs != cd
-    comp = _strong_components(m, cs[keep], cd[keep])
+    comp = strong_components(m, cs[keep], cd[keep])
     block = comp[cls]
     b = int(block.max()) + 1 if w.num_nodes else 0
     bs, bd = block[w.src], block[w.dst]
     keep = bs != bd
-    pairs = np.unique(np.stack([bs[keep], bd[keep]]), axis=1) if keep.any() else np.zeros((2, 0), np.int64)
-    ptr, succ = _csr(pairs[0], pairs[1], b)
+    pairs = unique_pairs(bs[keep], bd[keep])
+    ptr, succ = csr(pairs[0], pairs[1], b)
     indeg = np.bincount(pairs[1], minlength=b).tolist()
     first = np.full(b, w.num_nodes)
     np.minimum.at(first, block, np.arange(w.num_nodes))
@@ -89,7 +54,7 @@ def inseparable_blocks(workload: Workload) -> list[np.ndarray]:
             indeg[y] -= 1
             if indeg[y] == 0:
                 stack.append(y)
-    members = _csr(block, np.arange(w.num_nodes, dtype=np.int64), b)
+    members = csr(block, np.arange(w.num_nodes, dtype=np.int64), b)
     return [members[1][members[0][x]:members[0][x + 1]] for x in order]
 
 
@@ -130,8 +95,8 @@ def greedy_latency_split(workload: Workload, cluster: Cluster, *, options: Laten
 def dp_latency_split(workload: Workload, cluster: Cluster, *, options: LatencyOptions = LatencyOptions(),
                      progress: bool = False) -> Solution:
     """The throughput dynamic program's split, evaluated for latency (the paper's second baseline)."""
-    from .dp import dp_split
-    from .linear import dp_linear_split
+    from ..dp.exact import dp_split
+    from ..dp.linear import dp_linear_split
     started = time.perf_counter()
     try:
         sol = dp_split(workload, cluster, progress=progress)
@@ -147,8 +112,8 @@ def chain_latency_split(workload: Workload, cluster: Cluster, *, options: Latenc
     most K accelerator segments (each fits in memory) and CPU units that minimizes the sum of
     segment loads and CPU times (the latency of a chain), found by a dynamic program; the order
     whose split has the least true latency wins. Used to warm-start the latency program."""
-    from .contract import contract
-    from .linear import dfs_orders
+    from ..dp.contract import contract
+    from ..dp.linear import dfs_orders
     started = time.perf_counter()
     w, K = workload, cluster.accelerators
     units = contract(w)
@@ -236,7 +201,7 @@ def polish_latency(workload: Workload, cluster: Cluster, placement: Placement, m
                    time_limit: float = 30.0) -> Placement:
     """First-improvement moves of one unit (colocation class with fused cycles) to the CPU or another
     accelerator while the latency drops and memory holds; stops after ``time_limit`` seconds."""
-    from .contract import contract
+    from ..dp.contract import contract
     w, K = workload, cluster.accelerators
     units = contract(w)
     rep = units.nodes[units.ptr[:-1]]

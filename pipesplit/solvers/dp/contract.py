@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..workload import Workload, topological_sort, _csr
+from ...graph import csr, strong_components, topological_sort, unique_pairs
+from ...workload import Workload
 
 
 @dataclass
@@ -68,47 +69,8 @@ def _unit_edges(w: Workload, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     src = np.concatenate([gs[both_fwd], gd[mirror]])
     dst = np.concatenate([gd[both_fwd], gs[mirror]])
     keep = src != dst
-    pairs = np.unique(np.stack([src[keep], dst[keep]]), axis=1) if keep.any() else np.zeros((2, 0), np.int64)
+    pairs = unique_pairs(src[keep], dst[keep])
     return pairs[0], pairs[1]
-
-
-def _strong_components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Component label per vertex (Kosaraju, iterative)."""
-    ptr, succ = _csr(src, dst, n)
-    rptr, rsucc = _csr(dst, src, n)
-    seen = np.zeros(n, dtype=bool)
-    finish: list[int] = []
-    for root in range(n):
-        if seen[root]:
-            continue
-        seen[root] = True
-        stack = [(root, int(ptr[root]))]
-        while stack:
-            u, i = stack[-1]
-            if i < ptr[u + 1]:
-                stack[-1] = (u, i + 1)
-                v = int(succ[i])
-                if not seen[v]:
-                    seen[v] = True
-                    stack.append((v, int(ptr[v])))
-            else:
-                finish.append(u)
-                stack.pop()
-    label = np.full(n, -1, dtype=np.int64)
-    c = 0
-    for root in reversed(finish):
-        if label[root] >= 0:
-            continue
-        label[root] = c
-        stack2 = [root]
-        while stack2:
-            u = stack2.pop()
-            for v in rsucc[rptr[u]:rptr[u + 1]]:
-                if label[v] < 0:
-                    label[v] = c
-                    stack2.append(int(v))
-        c += 1
-    return label
 
 
 def _relabel(group: np.ndarray) -> np.ndarray:
@@ -122,7 +84,7 @@ def contract(w: Workload) -> Units:
     src, dst = _unit_edges(w, group)
     m = group.max() + 1
     if topological_sort(m, src, dst) is None:
-        group = _strong_components(m, src, dst)[group]
+        group = strong_components(m, src, dst)[group]
         group = _relabel(group)
         src, dst = _unit_edges(w, group)
 
@@ -157,13 +119,14 @@ def contract(w: Workload) -> Units:
     order = topological_sort(m, src, dst)
     rank = np.empty(m, dtype=np.int64)
     rank[order] = np.arange(m)
-    return _build(n, rank[group], rank[src], rank[dst],
+    return build_units(n, rank[group], rank[src], rank[dst],
                   (w.acc_time, w.cpu_time, w.memory, (~w.acc_ok).astype(np.float64)))
 
 
-def _build(n: int, unit_of: np.ndarray, src: np.ndarray, dst: np.ndarray, weights) -> Units:
+def build_units(n: int, unit_of: np.ndarray, src: np.ndarray, dst: np.ndarray, weights) -> Units:
+    """Units from a node-to-unit map, unit edges and the (a, p, memory, forbidden) node weights summed per unit."""
     m = int(unit_of.max()) + 1 if n else 0
-    ptr, nodes = _csr(unit_of, np.arange(n, dtype=np.int64), m)
+    ptr, nodes = csr(unit_of, np.arange(n, dtype=np.int64), m)
     a, p, mem, bad = (np.bincount(unit_of, weights=x, minlength=m) for x in weights)
     return Units(unit_of=unit_of, src=src, dst=dst, ptr=ptr, nodes=nodes, a=a, p=p, mem=mem,
                  bad=np.rint(bad).astype(np.int64))

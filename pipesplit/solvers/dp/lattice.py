@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from ..errors import PipesplitError
+from ...errors import PipesplitError
 from .contract import Units
 
 
