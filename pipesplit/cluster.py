@@ -28,7 +28,7 @@ class Cluster:
         if self.accelerators < 0 or self.cpus < 0:
             raise PipesplitError("the numbers of accelerators and CPU cores must be non-negative")
         if self.accelerators + self.cpus == 0:
-            raise PipesplitError("the cluster has no devices; give --accelerators or --cpus")
+            raise PipesplitError("the cluster has no devices; give {accelerators} or {cpus}")
         if not self.memory >= 0:
             raise PipesplitError(f"accelerator memory must be non-negative, got {self.memory}")
 

@@ -128,7 +128,7 @@ def evaluate_latency(workload: Workload, cluster: Cluster, placement: Placement,
     if max_calls is not None and on_acc.any() and call_of.max() + 1 > max_calls:
         d = int(dev[np.argmax(call_of)])
         violations.append(f"acc{d} needs {int(call_of.max()) + 1} calls (its nodes are not convex), over the "
-                          f"limit of {max_calls} per accelerator; allow more with --calls-per-accelerator")
+                          f"limit of {max_calls} per accelerator; allow more calls per accelerator")
 
     # vertices: CPU nodes stay single, each (accelerator, call) becomes one vertex
     key = np.where(on_acc, dev * (n + 1) + call_of, -1)

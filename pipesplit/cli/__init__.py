@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except PipesplitError as e:
-        print(f"pipesplit: error: {e}", file=sys.stderr)
+        print(f"pipesplit: error: {e.for_command_line()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("pipesplit: interrupted", file=sys.stderr)

@@ -38,7 +38,7 @@ def compare_methods(workload, cluster, methods, objective, settings, progress=No
         try:
             sol = run_method(workload, cluster, method, objective, settings)
         except PipesplitError as e:
-            rows.append({"method": method, "value": None, "error": str(e),
+            rows.append({"method": method, "value": None, "error": e.for_command_line(),
                          "seconds": time.perf_counter() - started})
             continue
         gap = 0.0 if sol.optimal and "gap" not in sol.stats else sol.stats.get("gap")

@@ -6,10 +6,11 @@ import argparse
 import json
 
 from ..cluster import format_bytes
+from ..errors import as_flags
 from ..formats import check_output_path, write_json
 from ..formats.native import split_to_native
 from ..formats.paper import split_to_paper
-from ..solvers.registry import METHOD_NAMES
+from ..solvers.registry import METHOD_NAMES, method_help
 from .common import add_cluster_flags, load_workload_and_cluster, print_result
 
 
@@ -48,12 +49,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Find the split that minimizes the max load (time per sample) over devices.")
     s.add_argument("workload", metavar="WORKLOAD.json", help="workload in the paper's or the native format")
     add_cluster_flags(s)
-    s.add_argument("--method", default=None, choices=METHOD_NAMES,
-                   help="auto (default for throughput): dp when the graph has at most 250,000 ideals, else "
-                        "dp-linear; dp: exact over all contiguous splits; dp-linear: fast heuristic for huge "
-                        "graphs; ip / ip-noncontig: integer programs (ip is the default for latency); "
-                        "pipedream, metis, local-search, one-accelerator, expert: baselines; greedy, chain: "
-                        "latency heuristics")
+    s.add_argument("--method", default=None, choices=METHOD_NAMES, metavar="METHOD",
+                   help="default: auto for throughput, ip for latency. " + method_help())
     add_method_flags(s)
     s.add_argument("-o", "--output", metavar="SPLIT.json", help="write the split here")
     s.add_argument("--format", choices=("native", "paper"), default="native", help="format of -o (default native)")
@@ -72,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     method = args.method or ("ip" if latency else "auto")
     sol = run_method(workload, cluster, method, args.objective, method_settings(args),
                      progress=not args.quiet and not args.json)
+    if "note" in sol.stats:
+        sol.stats["note"] = as_flags(sol.stats["note"])
     info = {"method": sol.method, "optimal": sol.optimal, "seconds": round(sol.seconds, 6), "stats": sol.stats}
     if args.output:
         if args.format == "paper":

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 class MethodInfo:
     """A method: its functions per objective, what its "proven" covers (``exact``: ``"contiguous"``,
     ``"any"`` or None for a heuristic), the optional package it needs, where ``compare`` runs it, and a
-    one-line summary."""
+    one-line summary and when to use it."""
 
     name: str
     summary: str
+    use: str
     throughput: str | None = None
     latency: str | None = None
     exact: str | None = None
@@ -37,29 +38,29 @@ class MethodInfo:
 
 
 _ALL = (
-    MethodInfo("auto", "dp when the graph has at most 250,000 ideals, else dp-linear (it says so)",
+    MethodInfo("auto", "dp when the graph has at most 250,000 ideals, else dp-linear (it says so)", "the default for throughput",
                throughput="dp.exact:auto_split", exact="contiguous", compare=()),
-    MethodInfo("dp", "the best contiguous split, proven (exact dynamic program over ideals)",
+    MethodInfo("dp", "the best contiguous split, proven (exact dynamic program over ideals)", "exact and fast on layer graphs and most operator graphs",
                throughput="dp.exact:dp_split", latency="heuristics.latency:dp_latency_split", exact="contiguous"),
-    MethodInfo("ip", "the contiguous optimum by integer programming; for latency the latency program",
+    MethodInfo("ip", "the contiguous optimum by integer programming; for latency the latency program", "to cross-check the DP, or with --fwd-bwd (max forward + max backward load); the default for latency",
                throughput="mip.throughput:ip_split", latency="mip.latency:ip_latency_split", exact="contiguous"),
-    MethodInfo("ip-noncontig", "the best split of any shape, up to its gap (integer program)",
+    MethodInfo("ip-noncontig", "the best split of any shape, up to its gap (integer program)", "when devices may pass data back and forth: it can beat every contiguous split",
                throughput="mip.throughput:ip_noncontig_split", exact="any"),
-    MethodInfo("dp-linear", "the best contiguous split along a few topological orders (huge graphs)",
+    MethodInfo("dp-linear", "the best contiguous split along a few topological orders (huge graphs)", "huge graphs (10^4-10^5 nodes)",
                throughput="dp.linear:dp_linear_split", compare=("throughput",)),
-    MethodInfo("greedy", "latency: the paper's greedy, filling accelerators in topological order",
+    MethodInfo("greedy", "latency: the paper's greedy, filling accelerators in topological order", "a latency baseline",
                latency="heuristics.latency:greedy_latency_split", compare=("latency",)),
-    MethodInfo("chain", "latency: a dynamic program over topological orders minimizing summed loads",
+    MethodInfo("chain", "latency: a dynamic program over topological orders minimizing summed loads", "a quick latency heuristic (it warm-starts the latency program)",
                latency="heuristics.latency:chain_latency_split", compare=("latency",)),
-    MethodInfo("pipedream", "PipeDream's partitioner: biconnected components contracted to a chain, then split",
+    MethodInfo("pipedream", "PipeDream's partitioner: biconnected components contracted to a chain, then split", "as a baseline",
                throughput="heuristics.pipedream:pipedream_split"),
-    MethodInfo("metis", "a METIS partition (vertex weight accelerator time, edge weight transfer cost)",
+    MethodInfo("metis", "a METIS partition (vertex weight accelerator time, edge weight transfer cost)", "as a baseline (pip install \"pipesplit[metis]\")",
                throughput="heuristics.metis:metis_split", requires="pymetis"),
-    MethodInfo("local-search", "best single-class moves from 10 random starts, within memory",
+    MethodInfo("local-search", "best single-class moves from 10 random starts, within memory", "a quick non-contiguous heuristic",
                throughput="heuristics.local_search:local_search_split"),
-    MethodInfo("one-accelerator", "everything on one accelerator (a reference point)",
+    MethodInfo("one-accelerator", "everything on one accelerator (a reference point)", "a reference point",
                throughput="heuristics.reference:one_accelerator_split"),
-    MethodInfo("expert", "a split given with --expert, evaluated as it is",
+    MethodInfo("expert", "a split given with --expert, evaluated as it is", "to compare a split by hand",
                throughput="heuristics.reference:expert_split", compare=()),
 )
 
@@ -84,3 +85,12 @@ def compare_methods_for(objective: str, expert: bool = False) -> list[str]:
 def method_help() -> str:
     """The ``--method`` help text."""
     return "; ".join(f"{m.name}: {m.summary}" for m in _ALL)
+
+
+def methods_table() -> str:
+    """The README's table of methods (a test keeps the README equal to it)."""
+    rows = ["| method | finds | proven optimal (throughput) | objectives | use it when |", "|---|---|---|---|---|"]
+    for m in _ALL:
+        proven = {"contiguous": "among contiguous splits", "any": "among all splits"}.get(m.exact or "", "no")
+        rows.append(f"| `{m.name}` | {m.summary} | {proven} | {', '.join(m.objectives)} | {m.use} |")
+    return "\n".join(rows)

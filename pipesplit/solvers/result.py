@@ -43,7 +43,7 @@ def throughput_solution(workload: Workload, cluster: Cluster, device: np.ndarray
 def cpu_device_or_fail(cluster: Cluster, what: str) -> int:
     """The first CPU core's device number, for ``what`` that cannot go on an accelerator."""
     if cluster.cpus == 0:
-        raise PipesplitError(f"{what} cannot run on an accelerator and the cluster has no CPU cores; add --cpus")
+        raise PipesplitError(f"{what} cannot run on an accelerator and the cluster has no CPU cores; add {{cpus}}")
     return cluster.accelerators
 
 
@@ -55,7 +55,7 @@ class LatencyOptions:
 
     def __post_init__(self) -> None:
         if self.calls_per_accelerator < 1:
-            raise PipesplitError("--calls-per-accelerator must be at least 1")
+            raise PipesplitError("{calls_per_accelerator} must be at least 1")
 
 
 def latency_placement(workload: Workload, cluster: Cluster, device: np.ndarray,

@@ -70,7 +70,7 @@ def run_method(workload: Workload, cluster: Cluster, method: str, objective: str
     if method not in known:
         raise PipesplitError(f"unknown method '{method}'; choose one of {', '.join(sorted(known))}")
     if objective == "throughput" and method in LATENCY_ONLY:
-        raise PipesplitError(f"method '{method}' is a latency method; add --objective latency")
+        raise PipesplitError(f"method '{method}' is a latency method; add {{objective}}=latency")
     if objective == "throughput":
         options = _options(method, objective, settings)
         fn = _function(METHODS, method)

@@ -108,6 +108,6 @@ def auto_split(workload: Workload, cluster: Cluster, *, options: DPOptions = DPO
     except TooManyIdeals:
         solution = dp_linear_split(workload, cluster, options=options.linear, progress=progress)
         solution.stats["note"] = (f"the graph has over {options.max_ideals:,} ideals, too many for a quick exact "
-                                  "solve: solved with dp-linear (--method dp insists on the exact program)")
+                                  "solve: solved with dp-linear ({method}=dp insists on the exact program)")
         solution.seconds = time.perf_counter() - start
         return solution

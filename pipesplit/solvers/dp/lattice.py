@@ -48,7 +48,7 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000) -> Lattice:
     """Enumerate all ideals breadth-first, each ideal growing by the units whose predecessors it holds.
 
     Raises a one-line error when the DAG has more than ``max_ideals`` ideals (a very wide graph): the
-    linearized program (``--method dp-linear``) handles those.
+    linearized program (``dp-linear``) handles those.
     """
     n = units.num_units
     words = max(1, (n + 63) // 64)
@@ -61,7 +61,7 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000) -> Lattice:
     masks, up_x, up_from, up_to = _enumerate(pred, succ_ptr, succ, n, words, max_ideals)
     if masks.shape[0] == 0:
         raise TooManyIdeals(f"the graph has over {max_ideals:,} ideals (contiguous cut sets), too many for the exact "
-                             "program; use --method dp-linear")
+                             "program; use {method}=dp-linear")
     count = masks.shape[0]
     by = np.argsort(up_to, kind="stable")
     ptr = np.zeros(count + 1, dtype=np.int64)

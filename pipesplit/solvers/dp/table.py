@@ -96,7 +96,7 @@ def check_basic_feasibility(workload: Workload, cluster: Cluster, units: Units) 
         if len(bad):
             k = int(units.members(int(bad[0]))[np.argmin(workload.acc_ok[units.members(int(bad[0]))])])
             raise PipesplitError(f"node {workload.label(k)} cannot run on an accelerator and the cluster has no CPU "
-                                 "cores; add --cpus")
+                                 "cores; add {cpus}")
         big = np.flatnonzero(units.mem > cluster.memory)
         if len(big):
             x = int(big[0])
@@ -104,11 +104,11 @@ def check_basic_feasibility(workload: Workload, cluster: Cluster, units: Units) 
             what = "node" if len(units.members(x)) == 1 else "colocated group of node"
             raise PipesplitError(f"{what} {workload.label(k)} needs {units.mem[x]:.6g} bytes, more than an "
                                  f"accelerator's memory ({cluster.memory:.6g}), and the cluster has no CPU cores; "
-                                 "add --cpus or give more --memory")
+                                 "add {cpus} or give more {memory}")
         total = float(workload.memory.sum())
         if total > cluster.accelerators * cluster.memory:
             raise PipesplitError(f"the workload needs {total:.6g} bytes but {cluster.accelerators} accelerators hold "
-                                 f"{cluster.accelerators * cluster.memory:.6g}; add accelerators, --memory or --cpus")
+                                 f"{cluster.accelerators * cluster.memory:.6g}; add accelerators, {{memory}} or {{cpus}}")
 
 
 def infeasible(workload: Workload, cluster: Cluster, what: str) -> PipesplitError:
@@ -117,6 +117,6 @@ def infeasible(workload: Workload, cluster: Cluster, what: str) -> PipesplitErro
         need = float(workload.memory.sum())
         return PipesplitError(
             f"no {what}split fits: memory binds ({need:.6g} bytes in all, {cluster.accelerators} accelerators of "
-            f"{cluster.memory:.6g} bytes, and pieces must be {what.strip() or 'whole'}); add accelerators, --memory "
-            "or --cpus")
+            f"{cluster.memory:.6g} bytes, and pieces must be {what.strip() or 'whole'}); add accelerators, {{memory}} "
+            "or {cpus}")
     return PipesplitError(f"no {what}split fits {cluster.accelerators} accelerators and {cluster.cpus} CPU cores")

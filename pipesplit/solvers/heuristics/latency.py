@@ -86,7 +86,7 @@ def greedy_latency_split(workload: Workload, cluster: Cluster, *, options: Laten
         else:
             continue  # accelerators used up: CPU
     if cluster.cpus == 0 and (device >= K).any():
-        raise PipesplitError("the greedy split needs CPU cores (a block fits no accelerator); add --cpus")
+        raise PipesplitError("the greedy split needs CPU cores (a block fits no accelerator); add {cpus}")
     placement = Placement(device, accelerators=K, cpus=max(cluster.cpus, 1))
     return latency_solution(w, cluster, placement, "greedy-latency", False, started,
                             max_calls=options.calls_per_accelerator)
@@ -192,7 +192,7 @@ def chain_latency_split(workload: Workload, cluster: Cluster, *, options: Latenc
         if sol.evaluation.feasible and (best is None or sol.value < best.value):
             best = sol
     if best is None:
-        raise PipesplitError("no chain split fits the accelerators' memory; add accelerators, memory or --cpus")
+        raise PipesplitError("no chain split fits the accelerators' memory; add accelerators, memory or {cpus}")
     best.seconds = time.perf_counter() - started
     return best
 

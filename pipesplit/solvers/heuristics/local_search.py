@@ -122,7 +122,7 @@ def local_search_split(workload: Workload, cluster: Cluster, *, options: LocalSe
     cls_bad = np.bincount(cls, weights=(~w.acc_ok).astype(np.float64), minlength=m) > 0
     mem_limit = cluster.memory if math.isfinite(cluster.memory) else np.inf
     if L == 0 and (cls_bad.any() or (cls_mem > mem_limit).any()):
-        raise PipesplitError("a node or colocated group fits no accelerator and the cluster has no CPU cores; add --cpus")
+        raise PipesplitError("a node or colocated group fits no accelerator and the cluster has no CPU cores; add {cpus}")
     rng = np.random.default_rng(options.seed)
     best, best_key, total_moves = None, (math.inf, math.inf), 0
     for _ in range(max(1, options.restarts)):

@@ -41,7 +41,7 @@ def expert_split(workload: Workload, cluster: Cluster, *, options: ExpertOptions
     """A split given as a file, evaluated as it is."""
     from ...formats import load_split
     if not options.path:
-        raise PipesplitError("the expert method needs a split file: give --expert SPLIT.json")
+        raise PipesplitError("the expert method needs a split file: give {expert}=SPLIT.json")
     started = time.perf_counter()
     placement = load_split(options.path, workload)
     K, L = cluster.accelerators, cluster.cpus

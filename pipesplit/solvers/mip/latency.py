@@ -215,9 +215,9 @@ def ip_latency_split(workload: Workload, cluster: Cluster, *, options: IPOptions
         if best is None:
             if res.status == "infeasible":
                 raise PipesplitError("no split fits the accelerators' memory with the nodes that must run on "
-                                     "accelerators; add accelerators, memory or --cpus")
+                                     "accelerators; add accelerators, memory or {cpus}")
             raise PipesplitError(f"HiGHS found no split within {options.time_limit:g} s ({res.status}); "
-                                 "raise --time-limit")
+                                 "raise {time_limit}")
         calls = np.asarray(best.stats["calls"]) if "calls" in best.stats else None
         candidate = latency_solution(w, cluster, best.placement, "ip-latency", False, started, calls=calls, max_calls=q)
     if res.status != "optimal" and q == 1:  # not proven: try single moves from the best split found

@@ -431,7 +431,7 @@ def ip_throughput(workload: Workload, cluster: Cluster, contiguous: bool, option
                                  f"bytes each and {cluster.cpus} CPU cores (memory, devices or accelerator-only "
                                  "nodes bind); add devices or memory")
         raise PipesplitError(f"HiGHS found no split within {options.time_limit:g} s ({res.status}); "
-                             "raise --time-limit")
+                             "raise {time_limit}")
     evaluation = evaluate(w, cluster, placement, contiguous=contiguous)
     value = score(placement)
     bound = min(res.bound, value) if math.isfinite(res.bound) else 0.0
