@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+from ..cluster import Cluster
 from ..errors import PipesplitError
 
 
@@ -25,3 +28,18 @@ def flag(node: dict, key: str, where: str, default: bool | None = None) -> bool:
     if x in (0, 1) or isinstance(x, bool):
         return bool(x)
     raise PipesplitError(f"{where} has '{key}' = {x!r}; expected true/false or 0/1")
+
+
+def count(node: dict, key: str, where: str, default: float) -> int:
+    """A number of devices: a whole, non-negative, finite number."""
+    x = number(node, key, where, default)
+    if not (math.isfinite(x) and x >= 0 and x == int(x)):
+        raise PipesplitError(f"{where} has '{key}' = {node.get(key)!r}; expected a whole number of devices")
+    return int(x)
+
+
+def cluster_fields(spec: dict, accelerators: str, memory: str, cpus: str, where: str) -> Cluster:
+    """The cluster from a reader's three fields: accelerator count (default 1), memory per accelerator
+    in bytes (absent or null: no limit) and CPU cores (default 0)."""
+    mem = math.inf if spec.get(memory) is None else number(spec, memory, where)
+    return Cluster(accelerators=count(spec, accelerators, where, 1.0), memory=mem, cpus=count(spec, cpus, where, 0.0))

@@ -28,7 +28,7 @@ from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..placement import Evaluation, Placement
 from ..workload import NO_CLASS, Workload, id_index
-from .fields import flag, number
+from .fields import cluster_fields, flag, number
 
 WORKLOAD_FORMAT = "pipesplit.workload/1"
 SPLIT_FORMAT = "pipesplit.split/1"
@@ -77,13 +77,7 @@ def workload_from_native(data: dict) -> tuple[Workload, Cluster]:
         op_type=cols["op"] if any(x is not None for x in cols["op"]) else None,
         time_unit=str(data.get("units", {}).get("time", "ms")),
     )
-    spec = data.get("cluster", {})
-    mem = spec.get("accelerator_memory_bytes")
-    cluster = Cluster(
-        accelerators=int(number(spec, "accelerators", "the cluster", default=1.0)),
-        memory=math.inf if mem is None else number(spec, "accelerator_memory_bytes", "the cluster"),
-        cpus=int(number(spec, "cpus", "the cluster", default=0.0)),
-    )
+    cluster = cluster_fields(data.get("cluster", {}), "accelerators", "accelerator_memory_bytes", "cpus", "the cluster")
     return workload, cluster
 
 

@@ -16,7 +16,7 @@ from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..placement import Evaluation, Placement
 from ..workload import NO_CLASS, Workload, id_index
-from .fields import flag as _flag, number as _number
+from .fields import cluster_fields, flag as _flag, number as _number
 
 
 def workload_from_paper(data: dict) -> tuple[Workload, Cluster]:
@@ -75,11 +75,7 @@ def workload_from_paper(data: dict) -> tuple[Workload, Cluster]:
         color=color, out_cost=cost, src=np.asarray(src, dtype=np.int64), dst=np.asarray(dst, dtype=np.int64),
         names=names, layer=layer if any(x is not None for x in layer) else None,
     )
-    cluster = Cluster(
-        accelerators=int(_number(data, "maxFPGAs", "the workload", default=1.0)),
-        memory=_number(data, "maxSizePerFPGA", "the workload", default=math.inf),
-        cpus=int(_number(data, "maxCPUs", "the workload", default=0.0)),
-    )
+    cluster = cluster_fields(data, "maxFPGAs", "maxSizePerFPGA", "maxCPUs", "the workload")
     return workload, cluster
 
 
