@@ -16,7 +16,7 @@ from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..placement import Evaluation, Placement
 from ..workload import NO_CLASS, Workload, id_index
-from .fields import cluster_fields, flag as _flag, number as _number
+from .fields import cluster_fields, flag, number
 
 
 def workload_from_paper(data: dict) -> tuple[Workload, Cluster]:
@@ -38,11 +38,11 @@ def workload_from_paper(data: dict) -> tuple[Workload, Cluster]:
         where = f"node {nid}"
         ids.append(nid)
         names.append(str(node.get("name", nid)))
-        a.append(_number(node, "fpgaLatency", where))
-        p.append(_number(node, "cpuLatency", where))
-        mem.append(_number(node, "size", where, default=0.0))
-        ok.append(_flag(node, "supportedOnFpga", where))
-        bwd.append(_flag(node, "isBackwardNode", where, default=False))
+        a.append(number(node, "fpgaLatency", where))
+        p.append(number(node, "cpuLatency", where))
+        mem.append(number(node, "size", where, default=0.0))
+        ok.append(flag(node, "supportedOnFpga", where))
+        bwd.append(flag(node, "isBackwardNode", where, default=False))
         c = node.get("colorClass")
         if c is not None and (isinstance(c, bool) or not isinstance(c, int) or c < 0):
             raise PipesplitError(f"{where} has colorClass {c!r}; expected a non-negative integer")
@@ -63,7 +63,7 @@ def workload_from_paper(data: dict) -> tuple[Workload, Cluster]:
                 raise PipesplitError(f"edge #{j} ({e.get('sourceId')} -> {e.get('destId')}) refers to unknown node "
                                      f"{e[key]!r}; every edge must join two listed nodes")
         u, v = index[e["sourceId"]], index[e["destId"]]
-        c = _number(e, "cost", f"edge #{j} ({e['sourceId']} -> {e['destId']})")
+        c = number(e, "cost", f"edge #{j} ({e['sourceId']} -> {e['destId']})")
         if cost_seen[u] and cost[u] != c:
             raise PipesplitError(f"edges out of node {ids[u]} have different costs ({cost[u]} and {c}); "
                                  "a node's output costs the same to send on every edge")
