@@ -150,10 +150,13 @@ def _name(p: Placement, d: int) -> str:
 
 def contiguity_violations(w: Workload, p: Placement) -> list[str]:
     """Forward nodes must be split along a chain of ideals: no device cycle through forward edges.
-    (Equivalently every device's forward set is convex and the devices can be ordered.)"""
+    (Equivalently every device's forward set is convex and the devices can be ordered.) A colocation
+    class without forward nodes takes its position in that order from its backward edges, mirrored:
+    backward data flows against the pipeline, so a backward edge u -> v into or out of such a class
+    orders v's device before u's."""
     d = np.where((p.device < 0) | (p.device >= p.num_devices), p.num_devices, p.device)
-    fwd = ~w.backward[w.src] & ~w.backward[w.dst]
-    u, v = d[w.src[fwd]], d[w.dst[fwd]]
+    u, v = order_edges(w)
+    u, v = d[u], d[v]
     keep = u != v
     if not keep.any():
         return []
@@ -164,3 +167,18 @@ def contiguity_violations(w: Workload, p: Placement) -> list[str]:
     cycle = find_cycle(nd, pairs[0], pairs[1])
     names = " -> ".join(_name(p, c) for c in cycle + cycle[:1])
     return [f"split is not contiguous: forward data flows around the device cycle {names}"]
+
+
+def order_edges(w: Workload, group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The edges that order a contiguous split, between nodes (or between ``group`` labels when given):
+    forward edges, and the mirrored backward edges of classes without forward nodes."""
+    g = w.class_of if group is None else group
+    label = np.arange(w.num_nodes) if group is None else group
+    bf = w.backward
+    has_fwd = np.zeros(int(g.max()) + 1 if len(g) else 0, dtype=bool)
+    has_fwd[g[~bf]] = True
+    fwd = ~bf[w.src] & ~bf[w.dst]
+    gs, gd = g[w.src], g[w.dst]
+    mirror = bf[w.src] & bf[w.dst] & (~has_fwd[gs] | ~has_fwd[gd])
+    return (np.concatenate([label[w.src[fwd]], label[w.dst[mirror]]]),
+            np.concatenate([label[w.dst[fwd]], label[w.src[mirror]]]))

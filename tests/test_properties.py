@@ -6,12 +6,11 @@ that ``evaluate(..., contiguous=True)`` finds feasible. To stay fast it orders t
 vectorised computation of their max load and walks them in that order, asking ``evaluate`` about each
 one that passes cheap necessary checks; every load it asks about must agree with ``evaluate``.
 
-The DP contracts the graph first (DESIGN.md): SCC fusion of the class graph loses nothing (all
-classes on a cycle must share a device in any contiguous split), and merging a zero-time unit into
-its only neighbour loses nothing when the merged nodes need no memory and may run on an accelerator.
-Instances with such "harmless" zero-time nodes must therefore match the brute force over all classes
-exactly. When zero-time nodes may need memory or a CPU, the merge can bind: then the DP must match
-the brute force over its own units and can only be worse than the one over all classes.
+The DP contracts the graph first; every step of the contraction is lossless for the instance at hand,
+so in every case (zero-time nodes holding memory or barred from accelerators, backward-only
+colocation classes, accelerators slower than CPU cores) the DP must equal the brute force over all
+classes. The brute force orders splits by the same rule as ``evaluate(contiguous=True)``: forward
+edges, and the backward edges of classes without forward nodes, mirrored.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from pipesplit import Cluster, PipesplitError, Placement, Workload, evaluate
 from pipesplit.solvers.dp import dp_split
 from pipesplit.solvers.dp.linear import dp_linear_split
 from pipesplit.solvers.dp.contract import contract
+from pipesplit.solvers.mip.throughput import IPOptions, class_units, ip_split, slot_windows
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SCALE = float(os.environ.get("PIPESPLIT_EXAMPLES_SCALE", "1"))  # e.g. 20 for a long hunt
@@ -43,12 +43,13 @@ def examples(n: int) -> int:
 
 @st.composite
 def instances(draw, training: bool | None = None, zero_time: str = "harmless", cpus=(0, 2),
-              tight: bool = False) -> tuple[Workload, Cluster]:
+              tight: bool = False, slow_accelerators: bool = False) -> tuple[Workload, Cluster]:
     """A random small DAG with costs and a cluster.
 
     ``zero_time``: "none" (every node has time), "harmless" (zero-time nodes need no memory and may
     run on an accelerator) or "any". ``training``: mirror the forward DAG into colocated backward nodes
     (None: either). ``tight``: memory that often binds and accelerator-only nodes that often cannot fit.
+    ``slow_accelerators``: CPU times below the accelerator times (a CPU core is the faster device).
     """
     if training is None:
         training = draw(st.booleans())
@@ -66,6 +67,11 @@ def instances(draw, training: bool | None = None, zero_time: str = "harmless", c
         all_edges += [(n + j, n + i) for i, j in edges]  # gradients flow back
         all_edges += [(i, n + i) for i in range(n) if draw(st.booleans())]  # activations kept for the gradient
         all_edges += [(i, n + j) for i, j in edges if draw(st.booleans())]  # inputs kept for the gradient
+        # backward-only classes: some backward nodes leave their forward node's class (e.g. a loss or an
+        # optimizer step); the split orders them by their backward edges, mirrored
+        for j in range(n):
+            if draw(st.integers(0, 3)) == 0:
+                color[n + j] = 2 * n + 10 + j
     size = len(ids)
     k = draw(st.sampled_from([2, 3, 1]))
     l = draw(st.sampled_from(list(range(cpus[1], cpus[0] - 1, -1))))
@@ -73,7 +79,8 @@ def instances(draw, training: bool | None = None, zero_time: str = "harmless", c
     for _ in range(size):
         zero = zero_time != "none" and draw(st.integers(0, 4)) == 0
         acc.append(0.0 if zero else draw(st.integers(1, 8)) * 0.5)
-        cpu.append(0.0 if zero else draw(st.integers(1, 40)) * 0.5)
+        cpu.append(0.0 if zero else (acc[-1] * draw(st.integers(1, 4)) / 5 if slow_accelerators
+                                     else draw(st.integers(1, 40)) * 0.5))
         harmless = zero and zero_time == "harmless"
         mem.append(0 if harmless else draw(st.integers(0, 6)))
         # accelerator-only nodes are rarer without CPU cores, where one of them makes the instance hopeless
@@ -138,9 +145,21 @@ def vector_loads(w: Workload, K: int, L: int, dev: np.ndarray) -> np.ndarray:
     return load.max(1)
 
 
+def order_edges(w: Workload) -> tuple[np.ndarray, np.ndarray]:
+    """Forward edges, and backward edges touching a class without forward nodes, reversed (README)."""
+    has_fwd = {int(c) for c in w.class_of[~w.backward]}
+    src, dst = [], []
+    for u, v in zip(w.src.tolist(), w.dst.tolist()):
+        if not w.backward[u] and not w.backward[v]:
+            src.append(u), dst.append(v)
+        elif w.backward[u] and w.backward[v] and not {int(w.class_of[u]), int(w.class_of[v])} <= has_fwd:
+            src.append(v), dst.append(u)
+    return np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+
+
 def device_graph_acyclic(w: Workload, device: np.ndarray) -> bool:
-    fwd = ~w.backward[w.src] & ~w.backward[w.dst]
-    pairs = {(a, b) for a, b in zip(device[w.src[fwd]].tolist(), device[w.dst[fwd]].tolist()) if a != b}
+    src, dst = order_edges(w)
+    pairs = {(a, b) for a, b in zip(device[src].tolist(), device[dst].tolist()) if a != b}
     nodes = {x for p in pairs for x in p}
     indeg = {x: 0 for x in nodes}
     for _, b in pairs:
@@ -243,18 +262,18 @@ def test_dp_equals_brute_force_without_zero_time_nodes(case):
     assert_same(value(solve_or_inf(dp_split, w, cluster)), best)
 
 
-@settings(max_examples=examples(60), **SETTINGS)
+@settings(max_examples=examples(80), **SETTINGS)
 @given(instances(zero_time="any"))
-def test_dp_equals_brute_force_over_its_units_when_zero_time_nodes_need_memory(case):
-    w, cluster = case
-    units = contract(w)
-    sol = solve_or_inf(dp_split, w, cluster)
-    best_units, _ = brute_force(w, cluster, units.unit_of)
-    assert_same(value(sol), best_units)
-    best_classes, _ = brute_force(w, cluster, w.class_of)
-    assert value(sol) >= best_classes * (1 - REL)  # contraction only shrinks the space
-    if sol is not None:
-        check_solution(w, cluster, sol)
+def test_dp_equals_brute_force_when_zero_time_nodes_need_memory_or_a_cpu(case):
+    """Zero-time nodes that hold memory or cannot run on an accelerator: the contraction must not lose
+    the optimum, so the DP still equals the brute force over all classes."""
+    assert_dp_matches_brute_force(case)
+
+
+@settings(max_examples=examples(60), **SETTINGS)
+@given(instances(training=True, zero_time="any"))
+def test_dp_equals_brute_force_training_with_memory_carrying_zero_time_nodes(case):
+    assert_dp_matches_brute_force(case)
 
 
 @settings(max_examples=examples(60), **SETTINGS)
@@ -354,3 +373,95 @@ def test_hopeless_instances_say_why(memory, acc_ok, cpus, expected):
     for solver in (dp_split, dp_linear_split):
         with pytest.raises(PipesplitError, match=expected):
             solver(w, cluster)
+
+
+# ---------------------------------------------------------------- accelerators slower than cores
+
+
+@settings(max_examples=examples(40), **SETTINGS)
+@given(instances(slow_accelerators=True, cpus=(1, 2)))
+def test_dp_and_ip_equal_brute_force_when_accelerators_are_slower_than_cores(case):
+    w, cluster = case
+    assert_dp_matches_brute_force(case)
+    best, _ = brute_force(w, cluster, w.class_of)
+    ip = solve_or_inf(lambda w, c: ip_split(w, c, options=IPOptions(time_limit=20)), w, cluster)
+    assert_same(value(ip), best)
+    if ip is not None:
+        assert ip.optimal and ip.proof
+        check_solution(w, cluster, ip)
+
+
+def slots_of(w: Workload, dev: np.ndarray, unit_of: np.ndarray, num_units: int) -> np.ndarray:
+    """Each unit's position in the pipeline order (a topological order of the used devices)."""
+    from pipesplit.graph import topological_sort
+    src, dst = order_edges(w)
+    used = np.unique(dev)
+    pos = {int(d): i for i, d in enumerate(used)}
+    pairs = {(pos[int(a)], pos[int(b)]) for a, b in zip(dev[src], dev[dst]) if a != b}
+    ps = np.array([p[0] for p in pairs], dtype=np.int64)
+    pd = np.array([p[1] for p in pairs], dtype=np.int64)
+    rank = np.empty(len(used), dtype=np.int64)
+    rank[topological_sort(len(used), ps, pd)] = np.arange(len(used))
+    slot = np.zeros(num_units, dtype=np.int64)
+    slot[unit_of] = rank[[pos[int(d)] for d in dev]]
+    return slot
+
+
+def assert_windows_hold_the_optimum(w: Workload, cluster: Cluster, windows=slot_windows) -> None:
+    """The contiguous program's slot windows, for a cutoff equal to the optimum, admit an optimal split."""
+    best, dev = brute_force(w, cluster, w.class_of)
+    if dev is None or cluster.num_devices < 2:
+        return
+    units = contract(w, keep_memory=True)
+    lo, hi = windows(units.a, units.p, units.bad, units.src, units.dst, cluster.accelerators, cluster.cpus, best)
+    slot = slots_of(w, dev, units.unit_of, units.num_units)
+    assert np.all(lo <= slot) and np.all(slot <= hi), (lo.tolist(), slot.tolist(), hi.tolist())
+
+
+@settings(max_examples=examples(60), **SETTINGS)
+@given(instances(zero_time="none", cpus=(1, 2)), st.booleans())
+def test_slot_windows_admit_an_optimal_split(case, slow):
+    w, cluster = case
+    if slow:  # the same graph with the cores faster than the accelerators
+        w = Workload.from_lists(ids=w.ids.tolist(), acc_time=w.acc_time, cpu_time=w.acc_time / 3, memory=w.memory,
+                                acc_ok=w.acc_ok, backward=w.backward, color=w.color,
+                                edges=[(int(w.ids[u]), int(w.ids[v])) for u, v in zip(w.src, w.dst)],
+                                out_cost=dict(zip(w.ids.tolist(), w.out_cost.tolist())))
+    assert_windows_hold_the_optimum(w, cluster)
+
+
+# ---------------------------------------------------------------- planted bugs are caught
+
+
+def test_planted_bug_merging_a_weight_that_holds_memory_is_caught(monkeypatch):
+    """The paper's merge of a zero-time weight into its reader loses the optimum when memory binds:
+    the weight alone fits one accelerator and its reader another, the two together fit none."""
+    w = Workload.from_lists(ids=[1, 2], acc_time=[0.0, 1.0], cpu_time=[0.0, 10.0], edges=[(1, 2)],
+                            memory=[5.0, 5.0], out_cost={1: 0.5})
+    cluster = Cluster(2, memory=6.0, cpus=1)
+    best, _ = brute_force(w, cluster, w.class_of)
+    assert best == 1.5 and dp_split(w, cluster).value == 1.5
+    import pipesplit.solvers.dp.exact as exact
+    monkeypatch.setattr(exact, "memory_may_bind", lambda workload, cluster: False)  # the planted bug
+    assert dp_split(w, cluster).value == 10.0  # ... which the brute-force comparison catches
+
+
+def test_planted_bug_slot_windows_that_assume_fast_accelerators_are_caught():
+    """Windows that give every slot beyond the accelerators only theta * cutoff (right when theta <= 1)
+    cut off the optimum when cores are faster than accelerators."""
+    def windows_assuming_theta_at_most_one(a, p, bad, src, dst, K, L, cutoff):
+        from pipesplit.solvers.dp.table import work_measure
+        from pipesplit.solvers.mip.throughput import closure_work
+        wt, theta = work_measure(a, p, bad, L)
+        w_anc, w_desc = closure_work(wt, src, dst)
+        slots = np.arange(1, K + L + 1)
+        cap = (np.minimum(slots, K) + np.maximum(0, slots - K) * theta) * cutoff * (1 + 1e-9)
+        return np.searchsorted(cap, w_anc - 1e-12), K + L - 1 - np.searchsorted(cap, w_desc - 1e-12)
+
+    # a chain of four equal nodes; cores three times faster: the optimum puts work on both cores first
+    w = Workload.from_lists(ids=[1, 2, 3, 4], acc_time=[3.0] * 4, cpu_time=[1.0] * 4,
+                            edges=[(1, 2), (2, 3), (3, 4)])
+    cluster = Cluster(1, cpus=2)
+    assert_windows_hold_the_optimum(w, cluster)
+    with pytest.raises(AssertionError):
+        assert_windows_hold_the_optimum(w, cluster, windows_assuming_theta_at_most_one)

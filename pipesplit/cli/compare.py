@@ -42,8 +42,8 @@ def compare_methods(workload, cluster, methods, objective, settings, progress=No
                          "seconds": time.perf_counter() - started})
             continue
         gap = 0.0 if sol.optimal and "gap" not in sol.stats else sol.stats.get("gap")
-        rows.append({"method": method, "value": sol.value, "feasible": sol.evaluation.feasible,
-                     "violations": sol.evaluation.violations, "optimal": bool(sol.optimal), "gap": gap,
+        rows.append({"method": method, "value": sol.value, "feasible": sol.feasible,
+                     "violations": sol.violations, "optimal": bool(sol.optimal), "gap": gap,
                      "bound": sol.stats.get("bound"), "seconds": sol.seconds})
     best = min((r["value"] for r in rows if r.get("value") is not None and r.get("feasible")), default=math.nan)
     for r in rows:

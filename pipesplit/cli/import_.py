@@ -115,7 +115,13 @@ def _write(args: argparse.Namespace, graph, source: str | None, extra: list[str]
 
 def run_onnx(args: argparse.Namespace) -> int:
     _check(args, args.model)
-    from ..frontends.onnx import OnnxOptions, ShapeBinding, import_onnx, parse_dim, parse_input_shape
+    from ..frontends.onnx import (
+        OnnxOptions,
+        ShapeBinding,
+        import_onnx,
+        parse_dim,
+        parse_input_shape,
+    )
 
     binding = ShapeBinding(batch=args.batch, seq_len=args.seq_len,
                            input_shapes=dict(parse_input_shape(x) for x in args.input_shape),

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                      progress=not args.quiet and not args.json)
     if "note" in sol.stats:
         sol.stats["note"] = as_flags(sol.stats["note"])
-    info = {"method": sol.method, "optimal": sol.optimal, "seconds": round(sol.seconds, 6), "stats": sol.stats}
+    info = {"method": sol.method, "optimal": sol.optimal, "proof": sol.proof, "seconds": round(sol.seconds, 6), "stats": sol.stats}
     if args.output:
         if args.format == "paper":
             data = (latency_to_paper(workload, sol.placement, sol.value) if latency
@@ -81,12 +81,14 @@ def run(args: argparse.Namespace) -> int:
         write_json(args.output, data, inputs=(args.workload,))
     if args.json:
         out = split_to_native(workload, sol.placement, sol.evaluation, **info)
-        out["violations"] = sol.evaluation.violations
+        out["violations"] = sol.violations
         out["objective"], out["value"] = args.objective, sol.value
         print(json.dumps(out))
         return 0
     if sol.optimal:
-        proof = "proven" + (" (optimal among contiguous splits)" if sol.method in ("dp", "ip") else "")
+        proof = "proven" + (f" ({sol.proof})" if sol.proof else "")
+    elif sol.proof:  # optimal over a smaller space than the method's own
+        proof = f"not proven over all splits of its kind; {sol.proof}"
     elif "gap" in sol.stats:
         proof = f"not proven: gap {sol.stats['gap']:.2%}, lower bound {sol.stats['bound']:.6f} ({sol.stats['status']})"
     else:
@@ -102,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
         lines.insert(0, f"max forward load + max backward load: {sol.value:.6f} {workload.time_unit}")
     if "note" in sol.stats:
         lines.append(f"note: {sol.stats['note']}")
-    lines += [f"violation: {v}" for v in sol.evaluation.violations]
+    if "warning" in sol.stats:
+        lines.append(f"warning: {sol.stats['warning']}")
+    lines += [f"violation: {v}" for v in sol.violations]
     if args.output:
         lines.append(f"split written to {args.output} ({args.format} format)")
     print_result(workload, sol.evaluation, lines)

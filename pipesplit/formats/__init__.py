@@ -11,7 +11,12 @@ from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..placement import Placement
 from ..workload import Workload
-from .native import SPLIT_FORMAT, WORKLOAD_FORMAT, split_from_native, workload_from_native
+from .native import (
+    SPLIT_FORMAT,
+    WORKLOAD_FORMAT,
+    split_from_native,
+    workload_from_native,
+)
 from .paper import split_from_paper, workload_from_paper
 
 __all__ = ["read_json", "load_workload", "load_split", "write_json", "check_output_path"]

@@ -125,6 +125,8 @@ def split_from_native(data: dict, workload: Workload) -> Placement:
     cpus = [d for d in devices if isinstance(d, dict) and d.get("kind") == "cpu"]
     if len(accs) + len(cpus) != len(devices):
         raise PipesplitError("every split device needs 'kind' 'accelerator' or 'cpu'")
-    from .paper import split_from_paper  # one reader for the node lists and class filling
+    from .paper import (
+        split_from_paper,  # one reader for the node lists and class filling
+    )
 
     return split_from_paper({"fpgas": accs, "cpus": cpus}, workload)

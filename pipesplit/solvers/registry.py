@@ -19,8 +19,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class MethodInfo:
     """A method: its functions per objective, what its "proven" covers (``exact``: ``"contiguous"``,
-    ``"any"`` or None for a heuristic), the optional package it needs, where ``compare`` runs it, and a
-    one-line summary and when to use it."""
+    ``"any"`` or None for a heuristic), whether its throughput splits are ``contiguous``, the optional
+    package it needs, where ``compare`` runs it, and a one-line summary and when to use it."""
 
     name: str
     summary: str
@@ -28,6 +28,7 @@ class MethodInfo:
     throughput: str | None = None
     latency: str | None = None
     exact: str | None = None
+    contiguous: bool = False
     requires: str | None = None
     compare: tuple[str, ...] = ("throughput", "latency")
 
@@ -39,21 +40,21 @@ class MethodInfo:
 
 _ALL = (
     MethodInfo("auto", "dp when the graph has at most 250,000 ideals, else dp-linear (it says so)", "the default for throughput",
-               throughput="dp.exact:auto_split", exact="contiguous", compare=()),
+               throughput="dp.exact:auto_split", exact="contiguous", compare=(), contiguous=True),
     MethodInfo("dp", "the best contiguous split, proven (exact dynamic program over ideals)", "exact and fast on layer graphs and most operator graphs",
-               throughput="dp.exact:dp_split", latency="heuristics.latency:dp_latency_split", exact="contiguous"),
+               throughput="dp.exact:dp_split", latency="heuristics.latency:dp_latency_split", exact="contiguous", contiguous=True),
     MethodInfo("ip", "the contiguous optimum by integer programming; for latency the latency program", "to cross-check the DP, or with --fwd-bwd (max forward + max backward load); the default for latency",
-               throughput="mip.throughput:ip_split", latency="mip.latency:ip_latency_split", exact="contiguous"),
+               throughput="mip.throughput:ip_split", latency="mip.latency:ip_latency_split", exact="contiguous", contiguous=True),
     MethodInfo("ip-noncontig", "the best split of any shape, up to its gap (integer program)", "when devices may pass data back and forth: it can beat every contiguous split",
                throughput="mip.throughput:ip_noncontig_split", exact="any"),
     MethodInfo("dp-linear", "the best contiguous split along a few topological orders (huge graphs)", "huge graphs (10^4-10^5 nodes)",
-               throughput="dp.linear:dp_linear_split", compare=("throughput",)),
+               throughput="dp.linear:dp_linear_split", compare=("throughput",), contiguous=True),
     MethodInfo("greedy", "latency: the paper's greedy, filling accelerators in topological order", "a latency baseline",
                latency="heuristics.latency:greedy_latency_split", compare=("latency",)),
     MethodInfo("chain", "latency: a dynamic program over topological orders minimizing summed loads", "a quick latency heuristic (it warm-starts the latency program)",
                latency="heuristics.latency:chain_latency_split", compare=("latency",)),
     MethodInfo("pipedream", "PipeDream's partitioner: biconnected components contracted to a chain, then split", "as a baseline",
-               throughput="heuristics.pipedream:pipedream_split"),
+               throughput="heuristics.pipedream:pipedream_split", contiguous=True),
     MethodInfo("metis", "a METIS partition (vertex weight accelerator time, edge weight transfer cost)", "as a baseline (pip install \"pipesplit[metis]\")",
                throughput="heuristics.metis:metis_split", requires="pymetis"),
     MethodInfo("local-search", "best single-class moves from 10 random starts, within memory", "a quick non-contiguous heuristic",

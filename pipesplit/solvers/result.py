@@ -10,7 +10,7 @@ import numpy as np
 
 from ..cluster import Cluster
 from ..errors import PipesplitError
-from ..latency import evaluate_latency, fill_cpu
+from ..latency import LatencyEvaluation, evaluate_latency, fill_cpu
 from ..placement import Evaluation, Placement, evaluate
 from ..workload import Workload
 
@@ -19,7 +19,8 @@ from ..workload import Workload
 class Solution:
     """A placement with its evaluation (by the one cost model) and how it was found.
 
-    ``value`` is what the solver claims; tests check it equals ``evaluation.max_load``.
+    ``value`` is what the solver claims; ``run_method`` checks it against the cost model. ``proof`` says
+    how optimality was established and over which splits (empty for a heuristic).
     """
 
     placement: Placement
@@ -29,6 +30,17 @@ class Solution:
     optimal: bool
     seconds: float = 0.0
     stats: dict = field(default_factory=dict)
+    proof: str = ""
+    latency: LatencyEvaluation | None = None  # for the latency objective: the latency model's evaluation
+
+    @property
+    def violations(self) -> list[str]:
+        """What the split violates, by the model of its objective."""
+        return self.latency.violations if self.latency is not None else self.evaluation.violations
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
 
 
 def throughput_solution(workload: Workload, cluster: Cluster, device: np.ndarray, method: str, started: float,
@@ -73,10 +85,9 @@ def latency_solution(workload: Workload, cluster: Cluster, placement: Placement,
     placement = latency_placement(workload, cluster, placement.device, max(cluster.accelerators, placement.accelerators))
     lat = evaluate_latency(workload, cluster, placement, calls=calls, max_calls=max_calls)
     evaluation = evaluate(workload, Cluster(cluster.accelerators, cluster.memory, placement.cpus), placement)
-    evaluation.violations = list(lat.violations)
     stats = dict(stats or {})
     stats.update(objective="latency", latency=lat.latency, calls_used=lat.calls_used)
     if calls is not None and lat.max_calls_per_accelerator > 1:
         stats["calls"] = lat.call_of.tolist()
     return Solution(placement=placement, evaluation=evaluation, method=method, value=lat.latency, optimal=optimal,
-                    seconds=time.perf_counter() - started, stats=stats)
+                    seconds=time.perf_counter() - started, stats=stats, latency=lat)

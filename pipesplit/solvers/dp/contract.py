@@ -1,13 +1,17 @@
 """Preprocessing for the dynamic programs: the forward DAG of *units* that a contiguous split cuts.
 
-Following the paper's reference implementation (the reference optima depend on it):
+Following the paper's reference implementation, each step lossless for the instance at hand:
 
 1. each colocation class becomes one unit (its forward and backward nodes go together);
-2. a class with no forward node gets an artificial forward position whose edges mirror its backward
-   edges;
-3. strongly connected components of the unit graph are fused (colocation can create cycles);
+2. a class with no forward node takes its position from its backward edges, mirrored
+   (``placement.order_edges``: the same rule ``evaluate(contiguous=True)`` applies);
+3. strongly connected components of the unit graph are fused (all units on a cycle share a device in
+   any contiguous split);
 4. a unit with zero time, exactly one neighbour and no edge to a backward node is merged into that
-   neighbour (a weight tensor into the operator that reads it), repeatedly.
+   neighbour (a weight tensor into the operator that reads it), repeatedly. Moving such a unit onto its
+   neighbour's device never raises a load, so this loses nothing unless that device cannot take it:
+   an accelerator-forbidden unit merges only into a forbidden one, and with ``keep_memory`` (when
+   memory may bind) a unit holding memory is not merged at all.
 
 Transfer costs are still charged per original node by the DP.
 """
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...graph import csr, strong_components, topological_sort, unique_pairs
+from ...placement import order_edges
 from ...workload import Workload
 
 
@@ -57,19 +62,11 @@ class Units:
 
 
 def _unit_edges(w: Workload, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Forward edges between groups, with mirrored backward edges of classes that lack forward nodes."""
-    fwd_src, fwd_dst = w.src, w.dst
-    bf = w.backward
-    has_fwd = np.zeros(group.max() + 1, dtype=bool)
-    has_fwd[group[~bf]] = True
-    both_fwd = ~bf[fwd_src] & ~bf[fwd_dst]
-    both_bwd = bf[fwd_src] & bf[fwd_dst]
-    gs, gd = group[fwd_src], group[fwd_dst]
-    mirror = both_bwd & (~has_fwd[gs] | ~has_fwd[gd])
-    src = np.concatenate([gs[both_fwd], gd[mirror]])
-    dst = np.concatenate([gd[both_fwd], gs[mirror]])
-    keep = src != dst
-    pairs = unique_pairs(src[keep], dst[keep])
+    """The ordering edges of a contiguous split (``placement.order_edges``) between groups."""
+    u, v = order_edges(w)
+    gs, gd = group[u], group[v]
+    keep = gs != gd
+    pairs = unique_pairs(gs[keep], gd[keep])
     return pairs[0], pairs[1]
 
 
@@ -77,8 +74,9 @@ def _relabel(group: np.ndarray) -> np.ndarray:
     return np.unique(group, return_inverse=True)[1].astype(np.int64)
 
 
-def contract(w: Workload) -> Units:
-    """The unit DAG of a workload (see the module docstring)."""
+def contract(w: Workload, keep_memory: bool = False) -> Units:
+    """The unit DAG of a workload (see the module docstring). With ``keep_memory`` a zero-time unit
+    that holds memory is not merged (when memory may bind, merging it could lose the optimum)."""
     n = w.num_nodes
     group = w.class_of.copy()
     src, dst = _unit_edges(w, group)
@@ -94,14 +92,18 @@ def contract(w: Workload) -> Units:
     mixed = w.backward[w.src] != w.backward[w.dst]
     touches_bwd[w.src[mixed & ~w.backward[w.src]]] = True
     touches_bwd[w.dst[mixed & ~w.backward[w.dst]]] = True
+    bad_node = (~w.acc_ok).astype(np.float64)
     while True:
         m = group.max() + 1
         g_time = np.bincount(group, weights=time, minlength=m)
         g_touch = np.bincount(group, weights=touches_bwd, minlength=m) > 0
+        g_bad = np.bincount(group, weights=bad_node, minlength=m) > 0
+        g_mem = np.bincount(group, weights=w.memory, minlength=m)
         nb = np.bincount(np.concatenate([src, dst]), minlength=m)
-        cand = np.flatnonzero((g_time == 0) & ~g_touch & (nb == 1))
-        if not len(cand):
-            break
+        free = (g_time == 0) & ~g_touch & (nb == 1)
+        if keep_memory:
+            free &= g_mem == 0
+        cand = np.flatnonzero(free)
         other = np.full(m, -1, dtype=np.int64)  # the only neighbour of each candidate
         other[src] = dst
         other[dst] = src
@@ -109,9 +111,13 @@ def contract(w: Workload) -> Units:
         leaving = np.zeros(m, dtype=bool)
         for x in cand.tolist():
             y = int(other[x])
-            if not leaving[y]:  # a pair of candidates: only one of them merges into the other
+            # a pair of candidates: only one of them merges into the other; an accelerator-forbidden unit
+            # joins only a forbidden one (else it would force its neighbour off the accelerators)
+            if not leaving[y] and (not g_bad[x] or g_bad[y]):
                 target[x] = y
                 leaving[x] = True
+        if not leaving.any():
+            break
         group = _relabel(target[group])
         src, dst = _unit_edges(w, group)
 

@@ -43,7 +43,8 @@ class DPOptions:
 
 def dp_split(workload: Workload, cluster: Cluster, *, options: DPOptions = DPOptions(),
              progress: bool = False) -> Solution:
-    """The optimal contiguous split (max load over devices), proven optimal.
+    """The optimal contiguous split (max load over devices), proven optimal over every split that
+    ``evaluate(contiguous=True)`` accepts (``proof`` says so, or names the restriction it is under).
 
     >>> from pipesplit.workload import Workload
     >>> w = Workload.from_lists(ids=[1, 2, 3], acc_time=[2, 3, 2], cpu_time=[20, 30, 20],
@@ -53,11 +54,7 @@ def dp_split(workload: Workload, cluster: Cluster, *, options: DPOptions = DPOpt
     (5.0, True)
     """
     start = time.perf_counter()
-    units = contract(workload)
-    check_basic_feasibility(workload, cluster, units)
-    words = (units.num_units + 63) // 64
-    per_ideal = 16 * (cluster.accelerators + 1) * (cluster.cpus + 1) + 8 * (cluster.cpus + 1) + 8 * words + 64
-    lattice = ideal_lattice(units, min(options.max_ideals, int(options.memory_budget // per_ideal)))
+    units, lattice, restriction = _units_and_lattice(workload, cluster, options)
     try:
         ub = dp_linear_split(workload, cluster, options=options.linear, units=units).value
     except PipesplitError:  # no chain split fits; the exact program may still find one
@@ -85,8 +82,38 @@ def dp_split(workload: Workload, cluster: Cluster, *, options: DPOptions = DPOpt
         groups.append((np.concatenate(members), kind))
     placement = placement_from_groups(workload, cluster, groups)
     evaluation = evaluate(workload, cluster, placement, contiguous=True)
-    return Solution(placement=placement, evaluation=evaluation, method="dp", value=value, optimal=True,
-                    seconds=time.perf_counter() - start, stats=stats)
+    over = "contiguous splits" + (f" that {restriction}" if restriction else "")
+    return Solution(placement=placement, evaluation=evaluation, method="dp", value=value, optimal=restriction is None,
+                    seconds=time.perf_counter() - start, stats=stats, proof=f"exact dynamic program over all {over}")
+
+
+def memory_may_bind(workload: Workload, cluster: Cluster) -> bool:
+    """Whether some placement could overflow an accelerator's memory."""
+    return cluster.accelerators > 0 and float(workload.memory.sum()) > cluster.memory
+
+
+def _units_and_lattice(workload: Workload, cluster: Cluster, options: DPOptions):
+    """The units and ideal lattice of the exact program, and the restriction its optimum is under
+    (None: none). When memory may bind, zero-time units holding memory stay apart (lossless); if that
+    lattice is too big, they merge as in the paper's reference, and the optimum is over the smaller space."""
+    keep = memory_may_bind(workload, cluster)
+    units = contract(workload, keep_memory=keep)
+    check_basic_feasibility(workload, cluster, units)
+    try:
+        return units, ideal_lattice(units, _ideal_cap(units, cluster, options)), None
+    except TooManyIdeals:
+        if not keep:
+            raise
+    units = contract(workload)
+    restriction = "keep each zero-time node holding memory with its only neighbour"
+    return units, ideal_lattice(units, _ideal_cap(units, cluster, options)), restriction
+
+
+def _ideal_cap(units, cluster: Cluster, options: DPOptions) -> int:
+    """The most ideals the lattice and table may have (the option's cap, or less by the memory budget)."""
+    words = (units.num_units + 63) // 64
+    per_ideal = 16 * (cluster.accelerators + 1) * (cluster.cpus + 1) + 8 * (cluster.cpus + 1) + 8 * words + 64
+    return min(options.max_ideals, int(options.memory_budget // per_ideal))
 
 
 AUTO_MAX_IDEALS = 250_000

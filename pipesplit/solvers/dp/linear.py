@@ -20,8 +20,15 @@ from ...workload import Workload
 from ..result import Solution
 from . import kernels
 from .contract import Units, contract
-from .table import (DPTable, check_basic_feasibility, graph_arrays, infeasible, placement_from_groups, scratch_arrays,
-                    unit_arrays)
+from .table import (
+    DPTable,
+    check_basic_feasibility,
+    graph_arrays,
+    infeasible,
+    placement_from_groups,
+    scratch_arrays,
+    unit_arrays,
+)
 
 
 @dataclass(frozen=True)

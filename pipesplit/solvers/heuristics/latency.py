@@ -189,7 +189,7 @@ def chain_latency_split(workload: Workload, cluster: Cluster, *, options: Latenc
         placement = Placement(unit_dev[units.unit_of], accelerators=K, cpus=max(cluster.cpus, 1))
         sol = latency_solution(w, cluster, placement, "chain-latency", False, started,
                                max_calls=options.calls_per_accelerator)
-        if sol.evaluation.feasible and (best is None or sol.value < best.value):
+        if sol.feasible and (best is None or sol.value < best.value):
             best = sol
     if best is None:
         raise PipesplitError("no chain split fits the accelerators' memory; add accelerators, memory or {cpus}")

@@ -32,7 +32,7 @@ from ..heuristics.latency import (
     polish_latency,
 )
 from ..result import LatencyOptions, Solution, latency_solution
-from .model import MipModel, solve_mip
+from .model import MipModel, certify, solve_mip
 from .throughput import IPOptions, senders_of
 
 
@@ -173,7 +173,7 @@ def ip_latency_split(workload: Workload, cluster: Cluster, *, options: IPOptions
                 baselines.append(fn(w, cluster, options=latency))
             except PipesplitError:
                 pass
-    baselines = [b for b in baselines if b.evaluation.feasible and math.isfinite(b.value)]
+    baselines = [b for b in baselines if b.feasible and math.isfinite(b.value)]
     best = min(baselines, key=lambda b: b.value) if baselines else None
     units = contract(w)
     if best is None:
@@ -209,9 +209,10 @@ def ip_latency_split(workload: Workload, cluster: Cluster, *, options: IPOptions
         placement = Placement(dev, accelerators=K, cpus=max(cluster.cpus, 1))
         candidate = latency_solution(w, cluster, placement, "ip-latency", False, started,
                                      calls=calls if q > 1 else None, max_calls=q)
-        if not candidate.evaluation.feasible:
+        if not candidate.feasible:
             candidate = None
-    if candidate is None or (best is not None and best.value < candidate.value - 1e-12):
+    fell_back = candidate is not None and best is not None and best.value < candidate.value - 1e-9 * max(1.0, best.value)
+    if candidate is None or fell_back:
         if best is None:
             if res.status == "infeasible":
                 raise PipesplitError("no split fits the accelerators' memory with the nodes that must run on "
@@ -223,12 +224,13 @@ def ip_latency_split(workload: Workload, cluster: Cluster, *, options: IPOptions
     if res.status != "optimal" and q == 1:  # not proven: try single moves from the best split found
         polished = polish_latency(w, cluster, candidate.placement, q, time_limit=min(60.0, 0.2 * options.time_limit))
         better = latency_solution(w, cluster, polished, "ip-latency", False, started, max_calls=q)
-        if better.evaluation.feasible and better.value < candidate.value:
+        if better.feasible and better.value < candidate.value:
             candidate = better
     value = candidate.value
-    bound = min(res.bound, value) if math.isfinite(res.bound) else 0.0
-    gap = (value - bound) / value if value > 0 else 0.0
-    candidate.optimal = bool(res.status == "optimal" or gap <= options.gap)
+    candidate.optimal, bound, gap, proof = certify(res, value, options.gap, fell_back)
+    candidate.proof = proof + " over all splits (latency)" if proof else ""
+    if res.fault or (fell_back and not candidate.optimal):
+        candidate.stats["warning"] = res.fault or "HiGHS's answer was worse than its warm start, returned unproven"
     candidate.stats.update(status=res.status, bound=bound, gap=gap, units=units.num_units, columns=model.num_cols,
                            rows=model.num_rows, nodes=res.nodes, calls_per_accelerator=q,
                            warm_start=best.method if best is not None else None,

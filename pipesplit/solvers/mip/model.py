@@ -158,6 +158,8 @@ class MipResult:
     gap: float
     nodes: int
     seconds: float
+    proof: str = ""  # how "optimal" was established: "gap" (HiGHS closed it), "cutoff" (nothing below the start)
+    fault: str = ""  # HiGHS contradicted itself: no claim of optimality stands
 
 
 def solve_mip(model: MipModel, time_limit: float = 300.0, gap: float = 1e-4,
@@ -187,13 +189,35 @@ def solve_mip(model: MipModel, time_limit: float = 300.0, gap: float = 1e-4,
     options = dict(extra_options or {})
     options["objective_bound"] = start_obj * (1 + 1e-9) + 1e-12
     res = _run(highspy, arrays, time_limit, gap, threads, options)
+    if res.values is not None and res.objective > options["objective_bound"] and res.status == "optimal":
+        # an "optimal" solution worse than a known feasible one: HiGHS is wrong, so nothing is proven
+        return MipResult(status="inconsistent", values=full_start, objective=start_obj, bound=-math.inf,
+                         gap=math.inf, nodes=res.nodes, seconds=res.seconds,
+                         fault=f"HiGHS called a solution of {res.objective:.6g} optimal, worse than the start's "
+                               f"{start_obj:.6g}")
     if res.values is None or res.objective > start_obj:
         proven = res.status in ("infeasible", "optimal") or res.status.startswith("objective bound")
         bound = start_obj if proven else min(res.bound, start_obj)
         gap_now = (start_obj - bound) / start_obj if start_obj > 0 else 0.0
         return MipResult(status="optimal" if proven else res.status, values=full_start, objective=start_obj,
-                         bound=bound, gap=gap_now, nodes=res.nodes, seconds=res.seconds)
+                         bound=bound, gap=gap_now, nodes=res.nodes, seconds=res.seconds,
+                         proof="cutoff" if proven else "")
     return res
+
+
+def certify(res: MipResult, value: float, gap_limit: float, fell_back: bool) -> tuple[bool, float, float, str]:
+    """(optimal, lower bound, gap, proof) of a program's returned split of objective ``value``.
+    ``fell_back``: the split is the warm start because the program's own answer was worse or missing;
+    if HiGHS still called its answer optimal, that is a contradiction and nothing is proven."""
+    bound = min(res.bound, value) if math.isfinite(res.bound) else 0.0
+    gap = (value - bound) / value if value > 0 else 0.0
+    if res.fault or (fell_back and res.status == "optimal" and res.proof != "cutoff"):
+        return False, 0.0, 1.0 if value > 0 else 0.0, ""
+    if res.proof == "cutoff":
+        return True, value, 0.0, "HiGHS proved no split beats the warm start (objective cutoff)"
+    if res.status == "optimal" or gap <= gap_limit:
+        return True, bound, gap, f"HiGHS branch and bound closed the gap to {gap:.1e} (lower bound {bound:.6g})"
+    return False, bound, gap, ""
 
 
 def _run(highspy, arrays, time_limit, gap, threads, extra_options) -> MipResult:

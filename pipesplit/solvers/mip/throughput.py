@@ -37,9 +37,10 @@ from ...graph import topological_sort, unique_pairs
 from ...placement import Placement, evaluate
 from ...workload import Workload
 from ..dp.contract import Units, build_units, contract
+from ..dp.exact import memory_may_bind
 from ..dp.table import check_basic_feasibility, work_measure
 from ..result import Solution
-from .model import MipModel, solve_mip
+from .model import MipModel, certify, solve_mip
 
 
 @dataclass(frozen=True)
@@ -125,25 +126,46 @@ class ThroughputModel:
     T: np.ndarray
 
 
+DENSE_CLOSURE_UNITS = 2000  # exact ancestor sums up to this many units (a dense n x n matrix), a bound above
+
+
+def closure_work(wt: np.ndarray, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each unit, the work of it with its ancestors and with its descendants (units numbered
+    topologically, src < dst): exact on graphs up to ``DENSE_CLOSURE_UNITS`` units (bit sets), else
+    the heaviest path through it, a lower bound that keeps time and memory linear."""
+    n = len(wt)
+    order = np.argsort(src, kind="stable")
+    if n <= DENSE_CLOSURE_UNITS:
+        reach = np.eye(n, dtype=bool)
+        for u, v in zip(src[order][::-1].tolist(), dst[order][::-1].tolist()):
+            reach[u] |= reach[v]  # reach[u]: u and its descendants (src processed from the last unit back)
+        return wt @ reach.astype(np.float64), reach.astype(np.float64) @ wt
+    anc = wt.astype(np.float64).copy()
+    for u, v in zip(src[order].tolist(), dst[order].tolist()):
+        anc[v] = max(anc[v], anc[u] + wt[v])
+    desc = wt.astype(np.float64).copy()
+    for u, v in zip(src[order][::-1].tolist(), dst[order][::-1].tolist()):
+        desc[u] = max(desc[u], desc[v] + wt[u])
+    return anc, desc
+
+
 def slot_windows(a: np.ndarray, p: np.ndarray, bad: np.ndarray, src: np.ndarray, dst: np.ndarray,
                  accelerators: int, cpus: int, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
     """First and last chain slot each unit can take in a contiguous split with max load <= ``cutoff``.
 
     With wt(u) = min(a(u), theta * p(u)) (theta * p(u) alone where u cannot run on an accelerator),
-    slots 0..t hold at most min(t+1, K) * cutoff + max(0, t+1-K) * theta * cutoff of wt, and they
-    must hold u with all its ancestors; symmetrically the slots from t on must hold its descendants.
+    an accelerator holds at most cutoff of wt and a CPU core theta * cutoff, so slots 0..t hold at most
+    the t + 1 largest of these capacities (for any theta: accelerators may be slower than cores), and
+    they must hold u with all its ancestors; symmetrically the slots from t on must hold its descendants.
     Units are numbered topologically (src < dst)."""
-    n, K, L = len(a), accelerators, cpus
+    K, L = accelerators, cpus
     wt, theta = work_measure(a, p, bad, L)
-    reach = np.eye(n, dtype=bool)
-    order = np.argsort(src, kind="stable")
-    for u, v in zip(src[order][::-1].tolist(), dst[order][::-1].tolist()):
-        reach[u] |= reach[v]  # reach[u]: u and its descendants (src processed from the last unit back)
-    w_desc = reach.astype(np.float64) @ wt
-    w_anc = wt @ reach.astype(np.float64)
+    w_anc, w_desc = closure_work(wt, src, dst)
     D = K + L
-    slots = np.arange(1, D + 1)
-    cap = (np.minimum(slots, K) + np.maximum(0, slots - K) * theta) * cutoff * (1 + 1e-9)
+    # t + 1 slots hold at most the t + 1 largest per-device capacities: cutoff on an accelerator,
+    # theta * cutoff on a core (whichever kind is larger comes first: accelerators may be the slower)
+    per_slot = np.sort(np.concatenate([np.ones(K), np.full(L, theta)]))[::-1]
+    cap = np.cumsum(per_slot) * cutoff * (1 + 1e-9)
     lo = np.searchsorted(cap, w_anc - 1e-12 * (1 + w_anc))  # slots 0..t hold w_anc: t + 1 >= first count
     hi = D - 1 - np.searchsorted(cap, w_desc - 1e-12 * (1 + w_desc))
     return lo.astype(np.int64), hi.astype(np.int64)
@@ -388,7 +410,7 @@ def ip_throughput(workload: Workload, cluster: Cluster, contiguous: bool, option
     """Solve the contiguous or non-contiguous throughput program (see the module docstring)."""
     start_time = time.perf_counter()
     w = workload
-    units = contract(w) if contiguous else class_units(w)
+    units = contract(w, keep_memory=memory_may_bind(w, cluster)) if contiguous else class_units(w)
     check_basic_feasibility(w, cluster, units)
     split = options.objective == "fwd+bwd"
     fb = np.stack([~w.backward, w.backward]).astype(np.float64)
@@ -419,11 +441,12 @@ def ip_throughput(workload: Workload, cluster: Cluster, contiguous: bool, option
         return split_objective_value(w, cluster, pl) if split else evaluate(w, cluster, pl).max_load
 
     placement = None
+    fell_back = False
     if res.values is not None:
         placement = _placement_from_values(tm, res.values, w, units, cluster)
-    if warm is not None and (placement is None or score(warm) < score(placement) - 1e-12):
+    if warm is not None and (placement is None or score(warm) < score(placement) - 1e-9 * max(1.0, score(warm))):
         if evaluate(w, cluster, warm, contiguous=contiguous).feasible:
-            placement = warm
+            placement, fell_back = warm, res.values is not None
     if placement is None:
         if res.status == "infeasible":
             kind = "contiguous " if contiguous else ""
@@ -434,16 +457,18 @@ def ip_throughput(workload: Workload, cluster: Cluster, contiguous: bool, option
                              "raise {time_limit}")
     evaluation = evaluate(w, cluster, placement, contiguous=contiguous)
     value = score(placement)
-    bound = min(res.bound, value) if math.isfinite(res.bound) else 0.0
-    gap = (value - bound) / value if value > 0 else 0.0
-    optimal = res.status == "optimal" or gap <= options.gap
+    optimal, bound, gap, proof = certify(res, value, options.gap, fell_back)
     stats = {"status": res.status, "bound": bound, "gap": gap, "units": units.num_units,
              "columns": tm.model.num_cols, "rows": tm.model.num_rows, "nodes": res.nodes,
              "warm_start": warm_source or None, "objective": options.objective}
+    if res.fault or (fell_back and not optimal):
+        stats["warning"] = res.fault or "HiGHS's answer was worse than its warm start, which is returned unproven"
     if split:
         stats["max_load"] = evaluation.max_load
+    if proof:
+        proof += " over all " + ("contiguous splits" if contiguous else "splits")
     return Solution(placement=placement, evaluation=evaluation, method="ip" if contiguous else "ip-noncontig",
-                    value=value, optimal=bool(optimal), seconds=time.perf_counter() - start_time, stats=stats)
+                    value=value, optimal=optimal, seconds=time.perf_counter() - start_time, stats=stats, proof=proof)
 
 
 def ip_split(workload: Workload, cluster: Cluster, *, options: IPOptions = IPOptions(),
