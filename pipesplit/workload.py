@@ -98,6 +98,46 @@ class Workload:
             names=list(names) if names is not None else [],
         )
 
+    @classmethod
+    def from_networkx(cls, graph, acc_time: str = "acc_time", cpu_time: str = "cpu_time", memory: str = "memory",
+                      acc_ok: str = "acc_ok", backward: str = "backward", colocation: str = "colocation",
+                      out_cost: str = "out_cost") -> "Workload":
+        """A workload from a NetworkX DiGraph whose nodes carry their costs as attributes (named by the
+        arguments; ``memory``, ``out_cost`` default to 0, ``acc_ok`` to True, ``backward`` to False,
+        ``colocation`` (any hashable class label) to none). Node keys may be any hashable: nodes get ids
+        0..n-1 in the graph's order and their keys, as text, for names.
+
+        >>> import networkx as nx
+        >>> g = nx.DiGraph()
+        >>> g.add_node("embed", acc_time=1.0, cpu_time=9.0, out_cost=0.5)
+        >>> g.add_node(("block", 0), acc_time=2.0, cpu_time=20.0, memory=1e9)
+        >>> g.add_edge("embed", ("block", 0))
+        >>> w = Workload.from_networkx(g)
+        >>> w.names, w.ids.tolist(), w.memory.tolist()
+        (['embed', "('block', 0)"], [0, 1], [0.0, 1000000000.0])
+        """
+        keys = list(graph.nodes)
+        index = {key: k for k, key in enumerate(keys)}
+        attrs = [graph.nodes[key] for key in keys]
+
+        def column(name: str, default, required: bool = False) -> list:
+            out = []
+            for key, a in zip(keys, attrs):
+                if name not in a and required:
+                    raise PipesplitError(f"node {key!r} lacks the attribute '{name}'")
+                out.append(a.get(name, default))
+            return out
+
+        labels = column(colocation, None)
+        classes = {lab: c for c, lab in enumerate(dict.fromkeys(x for x in labels if x is not None))}
+        n = len(keys)
+        return cls(ids=np.arange(n), acc_time=column(acc_time, None, True), cpu_time=column(cpu_time, None, True),
+                   memory=column(memory, 0.0), acc_ok=column(acc_ok, True), backward=column(backward, False),
+                   color=[NO_CLASS if x is None else classes[x] for x in labels], out_cost=column(out_cost, 0.0),
+                   src=np.array([index[u] for u, _ in graph.edges], dtype=np.int64),
+                   dst=np.array([index[v] for _, v in graph.edges], dtype=np.int64),
+                   names=[str(key) for key in keys])
+
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
         id_index(self.ids.tolist())

@@ -55,21 +55,15 @@ def preset_memory(args: argparse.Namespace) -> float | None:
 
 def with_link(workload: Workload, path: str, link_name: str, accelerator: str | None) -> Workload:
     """The workload with each node's transfer cost its recorded output bytes over the link's bandwidth."""
-    import dataclasses
-
-    import numpy as np
-
+    from ..api import reprice
     from ..formats import read_json
-    from ..frontends.catalog import get_link, transfer_ms
     from ..frontends.graph import output_bytes_of
 
-    link = get_link(link_name, accelerator)
     found = output_bytes_of(read_json(path))
     if found is None or any(int(i) not in found for i in workload.ids):
         raise PipesplitError(f"{path} does not record each node's output bytes, so --link cannot price its "
                              "transfers; import the model with pipesplit import, or leave out --link")
-    cost = np.array([transfer_ms(found[int(i)], link) for i in workload.ids])
-    return dataclasses.replace(workload, out_cost=cost)
+    return reprice(workload, found, link_name, accelerator)
 
 
 def print_result(workload: Workload, evaluation: Evaluation, lines: list[str]) -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import math
 import sys
-import time
 
-from ..errors import PipesplitError
 from ..solvers.registry import METHOD_NAMES
 from .common import add_cluster_flags, load_workload_and_cluster
 from .solve import add_method_flags, method_settings
@@ -28,27 +26,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def compare_methods(workload, cluster, methods, objective, settings, progress=None) -> list[dict]:
-    """One row per method: value, feasible, optimal, gap, seconds, or the one-line error."""
-    from ..solvers.run import run_method
-    rows = []
-    for method in methods:
-        if progress:
-            progress(f"running {method} ...")
-        started = time.perf_counter()
-        try:
-            sol = run_method(workload, cluster, method, objective, settings)
-        except PipesplitError as e:
-            rows.append({"method": method, "value": None, "error": e.for_command_line(),
-                         "seconds": time.perf_counter() - started})
-            continue
-        gap = 0.0 if sol.optimal and "gap" not in sol.stats else sol.stats.get("gap")
-        rows.append({"method": method, "value": sol.value, "feasible": sol.feasible,
-                     "violations": sol.violations, "optimal": bool(sol.optimal), "gap": gap,
-                     "bound": sol.stats.get("bound"), "seconds": sol.seconds})
-    best = min((r["value"] for r in rows if r.get("value") is not None and r.get("feasible")), default=math.nan)
-    for r in rows:
-        r["ratio"] = r["value"] / best if r.get("value") is not None and best and math.isfinite(best) else None
-    return rows
+    """One JSON-ready row per method (``pipesplit.compare``), errors naming command-line flags."""
+    from ..api import compare
+    return [r.as_dict(flags=True) for r in compare(workload, cluster, methods, objective, progress=progress,
+                                                   **dataclasses.asdict(settings))]
 
 
 def proof_text(row: dict, width: int) -> str:
@@ -79,15 +60,8 @@ def format_table(rows: list[dict], unit: str, objective: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..solvers.run import applicable_methods
     workload, cluster = load_workload_and_cluster(args)
-    if args.methods:
-        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-        unknown = [m for m in methods if m not in METHOD_NAMES]
-        if unknown:
-            raise PipesplitError(f"unknown method '{unknown[0]}'; choose from {', '.join(METHOD_NAMES)}")
-    else:
-        methods = applicable_methods(args.objective, expert=bool(args.expert))
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
     show = not args.quiet and not args.json
     rows = compare_methods(workload, cluster, methods, args.objective, method_settings(args),
                            progress=(lambda s: print(s, file=sys.stderr, flush=True)) if show else None)

@@ -9,7 +9,7 @@ from ..cluster import format_bytes
 from ..errors import as_flags
 from ..formats import check_output_path, write_json
 from ..formats.native import split_to_native
-from ..formats.paper import split_to_paper
+from ..formats.paper import latency_split_to_paper, split_to_paper
 from ..solvers.registry import METHOD_NAMES, method_help
 from .common import add_cluster_flags, load_workload_and_cluster, print_result
 
@@ -34,14 +34,6 @@ def method_settings(args: argparse.Namespace):
     from ..solvers.run import MethodSettings
     return MethodSettings(time_limit=args.time_limit, gap=args.gap, split_objective=args.fwd_bwd,
                           calls_per_accelerator=args.calls_per_accelerator, expert=args.expert)
-
-
-def latency_to_paper(workload, placement, latency: float) -> dict:
-    """The paper's latency output: one ``fpgas`` entry per accelerator, one ``cpus`` entry."""
-    k = placement.accelerators
-    dev = placement.device
-    fpgas = [{"nodes": sorted(int(i) for i in workload.ids[dev == d])} for d in range(k)]
-    return {"totalLatency": latency, "fpgas": fpgas, "cpus": [{"nodes": sorted(int(i) for i in workload.ids[dev >= k])}]}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -74,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     info = {"method": sol.method, "optimal": sol.optimal, "proof": sol.proof, "seconds": round(sol.seconds, 6), "stats": sol.stats}
     if args.output:
         if args.format == "paper":
-            data = (latency_to_paper(workload, sol.placement, sol.value) if latency
+            data = (latency_split_to_paper(workload, sol.placement, sol.value) if latency
                     else split_to_paper(workload, sol.placement, sol.evaluation))
         else:
             data = split_to_native(workload, sol.placement, sol.evaluation, **info)

@@ -113,6 +113,13 @@ def split_to_paper(workload: Workload, placement: Placement, evaluation: Evaluat
     return {"maxLoad": evaluation.max_load, "fpgas": entries[:k], "cpus": entries[k:]}
 
 
+def latency_split_to_paper(workload: Workload, placement: Placement, latency: float) -> dict:
+    """The paper's latency output: one ``fpgas`` entry per accelerator, one ``cpus`` entry."""
+    k, dev = placement.accelerators, placement.device
+    fpgas = [{"nodes": sorted(int(i) for i in workload.ids[dev == d])} for d in range(k)]
+    return {"totalLatency": latency, "fpgas": fpgas, "cpus": [{"nodes": sorted(int(i) for i in workload.ids[dev >= k])}]}
+
+
 def split_from_paper(data: dict, workload: Workload) -> Placement:
     """Read the paper's output JSON. Backward nodes it does not list (an inference split given for a
     training workload) go where their colocation class is, as the paper does."""

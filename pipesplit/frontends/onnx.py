@@ -409,15 +409,16 @@ def runtime_shapes(model, feeds: dict, names: list[str]) -> dict[str, tuple[tupl
 
 
 # ---------------------------------------------------------------------- import
-def import_onnx(path: str | Path, options: OnnxOptions = OnnxOptions()) -> OnnxImport:
-    """Read an ONNX model into an OpGraph with output bytes, weights and times from the chosen sources.
+def import_onnx(path, options: OnnxOptions = OnnxOptions()) -> OnnxImport:
+    """Read an ONNX model (a file, or an ``onnx.ModelProto``) into an OpGraph with output bytes, weights
+    and times from the chosen sources.
 
     CPU time comes from ``--profile cpu``, else the catalog CPU's estimate; accelerator time from ``--profile
     cuda``, else the ``estimate`` device, else it equals the CPU time.
     """
     t0 = time.perf_counter()
     require_onnx()
-    model = load_model(path)
+    model = load_model(path) if isinstance(path, (str, Path)) else path
     if options.dtype and options.dtype not in DTYPE_BYTES:
         raise PipesplitError(f"unknown --dtype '{options.dtype}'; choose among {', '.join(DTYPE_BYTES)}")
     bound = bind_inputs(model, options.binding)

@@ -440,7 +440,13 @@ def import_torch(spec: str, options: TorchOptions = TorchOptions()) -> TorchImpo
         raise PipesplitError("--depth must be non-negative")
     if options.optimizer not in OPTIMIZER_STATES:
         raise PipesplitError(f"unknown optimizer '{options.optimizer}'; choose among {', '.join(OPTIMIZER_STATES)}")
-    model, args, kwargs = call_factory(load_factory(spec), spec)
+    return import_module(*call_factory(load_factory(spec), spec), options=options, t0=t0)
+
+
+def import_module(model, args: tuple, kwargs: dict, options: TorchOptions = TorchOptions(),
+                  t0: float | None = None) -> TorchImport:
+    """Export an in-memory model called as ``model(*args, **kwargs)`` and turn it into an OpGraph."""
+    t0 = time.perf_counter() if t0 is None else t0
     model.eval()
     ep = export_model(model, args, kwargs)
     return graph_from_export(ep, model, args, kwargs, options, t0)

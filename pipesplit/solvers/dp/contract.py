@@ -7,9 +7,10 @@ Following the paper's reference implementation, each step lossless for the insta
    (``placement.order_edges``: the same rule ``evaluate(contiguous=True)`` applies);
 3. strongly connected components of the unit graph are fused (all units on a cycle share a device in
    any contiguous split);
-4. a unit with zero time, exactly one neighbour and no edge to a backward node is merged into that
-   neighbour (a weight tensor into the operator that reads it), repeatedly. Moving such a unit onto its
-   neighbour's device never raises a load, so this loses nothing unless that device cannot take it:
+4. a unit with zero time whose every edge (forward, backward or between them) joins it to one and the
+   same other unit is merged into that neighbour (a weight tensor into the operator that reads it),
+   repeatedly. Moving such a unit onto its neighbour's device never raises a load (its edges become
+   internal), so this loses nothing unless that device cannot take it:
    an accelerator-forbidden unit merges only into a forbidden one, and with ``keep_memory`` (when
    memory may bind) a unit holding memory is not merged at all.
 
@@ -88,25 +89,23 @@ def contract(w: Workload, keep_memory: bool = False) -> Units:
 
     # merge zero-time leaves (e.g. weights) into their only neighbour
     time = w.acc_time + w.cpu_time
-    touches_bwd = np.zeros(n, dtype=bool)
-    mixed = w.backward[w.src] != w.backward[w.dst]
-    touches_bwd[w.src[mixed & ~w.backward[w.src]]] = True
-    touches_bwd[w.dst[mixed & ~w.backward[w.dst]]] = True
     bad_node = (~w.acc_ok).astype(np.float64)
     while True:
         m = group.max() + 1
         g_time = np.bincount(group, weights=time, minlength=m)
-        g_touch = np.bincount(group, weights=touches_bwd, minlength=m) > 0
         g_bad = np.bincount(group, weights=bad_node, minlength=m) > 0
         g_mem = np.bincount(group, weights=w.memory, minlength=m)
-        nb = np.bincount(np.concatenate([src, dst]), minlength=m)
-        free = (g_time == 0) & ~g_touch & (nb == 1)
+        # neighbours over every edge (forward, backward and between them), each counted once
+        gs, gd = group[w.src], group[w.dst]
+        cross = gs != gd
+        near = unique_pairs(np.concatenate([gs[cross], gd[cross]]), np.concatenate([gd[cross], gs[cross]]))
+        nb = np.bincount(near[0], minlength=m)
+        free = (g_time == 0) & (nb == 1)
         if keep_memory:
             free &= g_mem == 0
         cand = np.flatnonzero(free)
         other = np.full(m, -1, dtype=np.int64)  # the only neighbour of each candidate
-        other[src] = dst
-        other[dst] = src
+        other[near[0]] = near[1]
         target = np.arange(m)
         leaving = np.zeros(m, dtype=bool)
         for x in cand.tolist():

@@ -100,13 +100,18 @@ def _units_and_lattice(workload: Workload, cluster: Cluster, options: DPOptions)
     units = contract(workload, keep_memory=keep)
     check_basic_feasibility(workload, cluster, units)
     try:
-        return units, ideal_lattice(units, _ideal_cap(units, cluster, options)), None
+        return units, ideal_lattice(units, _ideal_cap(units, cluster, options), _edge_cap(options)), None
     except TooManyIdeals:
         if not keep:
             raise
     units = contract(workload)
     restriction = "keep each zero-time node holding memory with its only neighbour"
-    return units, ideal_lattice(units, _ideal_cap(units, cluster, options)), restriction
+    return units, ideal_lattice(units, _ideal_cap(units, cluster, options), _edge_cap(options)), restriction
+
+
+def _edge_cap(options: DPOptions) -> int:
+    """The most lattice edges (ideal, unit, sub-ideal) within the memory budget, about 64 bytes each."""
+    return int(options.memory_budget // 64)
 
 
 def _ideal_cap(units, cluster: Cluster, options: DPOptions) -> int:

@@ -44,13 +44,25 @@ class Lattice:
         return out
 
 
-def ideal_lattice(units: Units, max_ideals: int = 3_000_000) -> Lattice:
+ESTIMATE_FACTOR = 10.0  # refuse at once when the estimated ideal count is this many times the cap
+
+
+def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | None = None) -> Lattice:
     """Enumerate all ideals breadth-first, each ideal growing by the units whose predecessors it holds.
 
-    Raises a one-line error when the DAG has more than ``max_ideals`` ideals (a very wide graph): the
-    linearized program (``dp-linear``) handles those.
+    Raises ``TooManyIdeals`` (one line) when the DAG has more than ``max_ideals`` ideals or more than
+    ``max_edges`` lattice edges (a very wide graph): the linearized program (``dp-linear``) handles
+    those. Hopeless graphs are refused before enumerating: when a lower bound on the count (the ideals
+    made of all shallower units plus any subset of one depth level) exceeds the cap, or an estimate
+    (``estimate_ideals``) exceeds it ``ESTIMATE_FACTOR``-fold.
     """
     n = units.num_units
+    lower = ideal_count_lower_bound(units)
+    if lower > max_ideals:
+        raise _too_many(max_ideals, f"at least {lower:.3g}")
+    estimate = estimate_ideals(units)
+    if estimate > ESTIMATE_FACTOR * max_ideals:
+        raise _too_many(max_ideals, f"about {estimate:.2g} (estimated)")
     words = max(1, (n + 63) // 64)
     pred = np.zeros((n, words), dtype=np.uint64)
     np.bitwise_or.at(pred, (units.dst, units.src // 64), np.left_shift(np.uint64(1), (units.src % 64).astype(np.uint64)))
@@ -58,15 +70,82 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000) -> Lattice:
     succ_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(units.src, minlength=n), out=succ_ptr[1:])
     succ = units.dst[order].astype(np.int64)
-    masks, up_x, up_from, up_to = _enumerate(pred, succ_ptr, succ, n, words, max_ideals)
+    limit = np.iinfo(np.int64).max if max_edges is None else int(max_edges)
+    masks, up_x, up_from, up_to = _enumerate(pred, succ_ptr, succ, n, words, max_ideals, limit)
     if masks.shape[0] == 0:
-        raise TooManyIdeals(f"the graph has over {max_ideals:,} ideals (contiguous cut sets), too many for the exact "
-                             "program; use {method}=dp-linear")
+        raise _too_many(max_ideals, "more than that")
     count = masks.shape[0]
     by = np.argsort(up_to, kind="stable")
     ptr = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(np.bincount(up_to, minlength=count), out=ptr[1:])
     return Lattice(masks=masks, down_ptr=ptr, down_x=up_x[by], down_j=up_from[by])
+
+
+def _too_many(cap: int, found: str) -> TooManyIdeals:
+    return TooManyIdeals(f"the graph has {found} ideals (contiguous cut sets), over the exact program's limit of "
+                         f"{cap:,} for this cluster; use {{method}}=dp-linear")
+
+
+def ideal_count_lower_bound(units: Units) -> float:
+    """1 + sum over depth levels of (2^size - 1): all units of smaller depth with any non-empty subset of
+    one level form distinct ideals (units of one level are pairwise incomparable).
+
+    >>> from pipesplit.workload import Workload
+    >>> from pipesplit.solvers.dp.contract import contract
+    >>> w = Workload.from_lists(ids=[1, 2, 3, 4], acc_time=[1] * 4, cpu_time=[1] * 4, edges=[(1, 2), (1, 3), (1, 4)])
+    >>> ideal_count_lower_bound(contract(w))   # {}, {1}, and {1} with any of the 7 subsets of {2, 3, 4}
+    9.0
+    """
+    n = units.num_units
+    depth = np.zeros(n, dtype=np.int64)
+    order = np.argsort(units.dst, kind="stable")  # units are numbered topologically: sources first
+    for u, v in zip(units.src[order].tolist(), units.dst[order].tolist()):
+        if depth[u] + 1 > depth[v]:
+            depth[v] = depth[u] + 1
+    sizes = np.bincount(depth, minlength=1) if n else np.zeros(0, np.int64)
+    return float(1.0 + np.sum(np.exp2(np.minimum(sizes, 1000).astype(np.float64)) - 1.0))
+
+
+def estimate_ideals(units: Units, probes: int = 2000, seed: int = 0) -> float:
+    """Knuth's estimate of the number of ideals: walk the units in topological order, putting each unit
+    whose predecessors are all in into the ideal or not at random; 2^(number of such choices) is an
+    unbiased estimate, averaged over ``probes`` walks (deterministic for a given ``seed``)."""
+    n = units.num_units
+    if n == 0:
+        return 1.0
+    order = np.argsort(units.dst, kind="stable")
+    pred_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(units.dst, minlength=n), out=pred_ptr[1:])
+    coins = np.random.default_rng(seed).random((probes, n)) < 0.5 if probes * n <= 20_000_000 else None
+    if coins is None:  # huge graphs: fewer walks, same estimator
+        probes = max(1, 20_000_000 // n)
+        coins = np.random.default_rng(seed).random((probes, n)) < 0.5
+    logs = _probe_logs(pred_ptr, units.src[order].astype(np.int64), coins)
+    top = logs.max()
+    return float(np.exp2(top) * np.mean(np.exp2(logs - top))) if top < 1e4 else float("inf")
+
+
+@njit(cache=True)
+def _probe_logs(pred_ptr, preds, coins):
+    """log2 of each walk's estimate: the number of free choices it met."""
+    probes, n = coins.shape
+    out = np.zeros(probes)
+    inside = np.zeros(n, np.uint8)
+    for r in range(probes):
+        free = 0
+        for x in range(n):
+            ok = True
+            for e in range(pred_ptr[x], pred_ptr[x + 1]):
+                if inside[preds[e]] == 0:
+                    ok = False
+                    break
+            if ok:
+                free += 1
+                inside[x] = 1 if coins[r, x] else 0
+            else:
+                inside[x] = 0
+        out[r] = free
+    return out
 
 
 @njit(cache=True)
@@ -99,9 +178,10 @@ def _slot(table, masks, i, words):
 
 
 @njit(cache=True)
-def _enumerate(pred, succ_ptr, succ, n, words, max_ideals):
+def _enumerate(pred, succ_ptr, succ, n, words, max_ideals, max_edges):
     """BFS over ideals with a hash table of bit sets. Returns (masks, up_x, up_from, up_to) where
-    ideal up_to = ideal up_from plus unit up_x; empty arrays when there are over max_ideals."""
+    ideal up_to = ideal up_from plus unit up_x; empty arrays when there are over max_ideals ideals or
+    max_edges such edges."""
     cap = 1024
     masks = np.zeros((cap, words), np.uint64)
     add_ptr = np.zeros(cap + 1, np.int64)
@@ -163,6 +243,8 @@ def _enumerate(pred, succ_ptr, succ, n, words, max_ideals):
                     table = np.full(2 * table.shape[0], -1, np.int64)
                     for t in range(count):
                         table[_slot(table, masks, t, words)] = t
+            if ups >= max_edges:
+                return masks[:0], up_x[:0], up_from[:0], up_to[:0]
             if ups == up_x.shape[0]:
                 up_x = _grow(up_x, 2 * ups)
                 up_from = _grow(up_from, 2 * ups)
