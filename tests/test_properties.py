@@ -27,7 +27,7 @@ from pipesplit import Cluster, PipesplitError, Placement, Workload, evaluate
 from pipesplit.solvers.dp import dp_split
 from pipesplit.solvers.dp.linear import dp_linear_split
 from pipesplit.solvers.dp.contract import contract
-from pipesplit.solvers.mip.throughput import IPOptions, class_units, ip_split, slot_windows
+from pipesplit.solvers.mip.throughput import IPOptions, ip_split, slot_windows
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SCALE = float(os.environ.get("PIPESPLIT_EXAMPLES_SCALE", "1"))  # e.g. 20 for a long hunt
