@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..formats import check_output_path, load_split
 from ..runtime.simulate import SCHEDULES, ScheduleOptions, simulate
-from .common import add_cluster_flags, load_workload_and_cluster
+from .common import add_split_arguments, load_split_for_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -15,9 +14,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Simulate one step of a pipeline schedule over the split's stages (its devices "
                                    "in pipeline order, with forward and backward times from the cost model): time "
                                    "per sample, bubble fraction, and the micro-batches each device holds at once.")
-    s.add_argument("split", metavar="SPLIT.json", help="split in the paper's output format or the native one")
-    s.add_argument("--workload", required=True, metavar="WORKLOAD.json", help="the workload the split is of")
-    add_cluster_flags(s)
+    add_split_arguments(s)
     s.add_argument("--schedule", choices=SCHEDULES, default="1f1b", help="pipeline schedule (default 1f1b)")
     s.add_argument("--microbatches", "-M", type=int, default=8, metavar="M", help="micro-batches per step (default 8)")
     s.add_argument("--chunks", type=int, default=2, metavar="V",
@@ -29,16 +26,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    workload, cluster = load_workload_and_cluster(args)
-    inputs = (args.workload, args.split)
-    if args.output:
-        check_output_path(args.output, inputs)
-    placement = load_split(args.split, workload)
+    workload, cluster, placement = load_split_for_output(args)
     sim = simulate(workload, cluster, placement, ScheduleOptions(args.schedule, args.microbatches, args.chunks))
     if args.output:
         from ..report.gantt import write_gantt
 
-        write_gantt(sim, args.output, workload.time_unit, inputs)
+        write_gantt(sim, args.output, workload.time_unit, (args.workload, args.split))
     if args.json:
         print(json.dumps(sim.to_dict()))
         return 0
