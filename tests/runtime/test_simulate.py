@@ -224,17 +224,7 @@ def test_cli_bad_input_is_one_line(capsys, files, tmp_path, extra, fragment):
     assert fragment in err and not png.exists()
 
 
-def test_cli_missing_matplotlib_names_the_extra(capsys, files, tmp_path, monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_matplotlib(name, *args, **kwargs):
-        if name.startswith("matplotlib"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+def test_cli_missing_matplotlib_names_the_extra(capsys, files, tmp_path, no_matplotlib):
     wpath, spath = files
     code = main(["simulate", str(spath), "--workload", str(wpath), "-o", str(tmp_path / "g.png")])
     out, err = capsys.readouterr()
