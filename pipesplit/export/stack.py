@@ -95,64 +95,40 @@ def layer_stack(workload: Workload, placement: Placement) -> LayerStack:
     if w.layer is None:
         raise PipesplitError("the workload records no module paths ('layer' fields); export needs a transformer "
                              "workload imported with pipesplit import torch")
-    fwd = np.flatnonzero(~w.backward)
-    paths = {int(v): w.layer[v] for v in fwd.tolist() if isinstance(w.layer[v], str) and w.layer[v]}
+    paths = {v: w.layer[v] for v in np.flatnonzero(~w.backward).tolist() if isinstance(w.layer[v], str) and w.layer[v]}
     prefix, count = find_stack_prefix(list(paths.values()))
     pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)(\.|$)")
-    stack_parts = prefix.split(".")
-    # latest layer among each node's ancestors (or itself), by a pass in topological order
     layer_of = np.full(w.num_nodes, -1)
     for v, path in paths.items():
-        m = pattern.match(path)
-        if m:
+        if m := pattern.match(path):
             layer_of[v] = int(m.group(1))
-    latest = layer_of.copy()
-    ptr, pred = w.preds_csr
-    for v in w.topological_order.tolist():
-        for u in pred[ptr[v]:ptr[v + 1]].tolist():
-            if not w.backward[u]:
-                latest[v] = max(latest[v], latest[u])
-    try:
-        order, cycle = pipeline_order(w, placement), None
-    except PipesplitError as e:  # name the layers that cause it, if any, else say this
-        first = {}
-        for r, v in enumerate(w.topological_order.tolist()):
-            first.setdefault(int(placement.device[v]), r)
-        order, cycle = sorted(first, key=first.get), e
+    latest = _latest_layer(w, layer_of)
+    order, cycle = _stage_order(w, placement)
     position = {d: s for s, d in enumerate(order)}
     stages = [StageModules(placement.device_name(d)) for d in order]
-    layer_stages: dict[int, set[int]] = {}
-    blocks: dict[tuple[str, str], set[int]] = {}  # (kind, module) -> stages
+    names = [st.device for st in stages]
+    layer_stages: dict[int, set[int]] = {i: set() for i in range(count)}
+    blocks: dict[tuple[str, str], set[int]] = {}  # (embedding or head, module) -> stages
     for v, path in paths.items():
         s = position[int(placement.device[v])]
         if layer_of[v] >= 0:
-            layer_stages.setdefault(int(layer_of[v]), set()).add(s)
-            continue
-        parts = path.split(".")
-        k = next((j for j in range(1, len(parts) + 1) if parts[:j] != stack_parts[:j]), None)
-        if k is None:  # a container of the stack: glue
-            continue
-        module = ".".join(parts[:k])
-        if latest[v] < 0:
-            blocks.setdefault(("embedding", module), set()).add(s)
-        elif latest[v] == count - 1:
-            blocks.setdefault(("head", module), set()).add(s)
-        else:
-            raise PipesplitError(f"module {module} sits between layers {latest[v]} and {latest[v] + 1}; export maps "
-                                 "only an embedding, the layer stack and a head onto stages")
-    names = [st.device for st in stages]
+            layer_stages[int(layer_of[v])].add(s)
+        elif module := _outside_module(path, prefix):
+            if 0 <= latest[v] < count - 1:
+                raise PipesplitError(f"module {module} sits between layers {latest[v]} and {latest[v] + 1}; export "
+                                     "maps only an embedding, the layer stack and a head onto stages")
+            blocks.setdefault(("embedding" if latest[v] < 0 else "head", module), set()).add(s)
     for (kind, module), where in sorted(blocks.items()):
         if len(where) > 1:
-            raise PipesplitError(f"module {module} is split across stages {', '.join(names[s] for s in sorted(where))}; "
-                                 "every module must sit on one stage")
+            raise PipesplitError(f"module {module} is split across stages {_names(names, where)}; every module "
+                                 "must sit on one stage")
         getattr(stages[where.pop()], kind).append(module)
-    for i in range(count):
-        where = layer_stages[i]
+    for i, where in layer_stages.items():
         if len(where) > 1:
-            raise PipesplitError(f"layer {i} ({prefix}.{i}) is split across stages "
-                                 f"{', '.join(names[s] for s in sorted(where))}; export needs whole layers per stage")
+            raise PipesplitError(f"layer {i} ({prefix}.{i}) is split across stages {_names(names, where)}; export "
+                                 "needs whole layers per stage")
     for s, st in enumerate(stages):
-        held = [i for i in range(count) if s in layer_stages[i]]
+        held = [i for i, where in layer_stages.items() if s in where]
         if held and held != list(range(held[0], held[-1] + 1)):
             raise PipesplitError(f"stage {st.device} holds layers {_ranges(held)}: not a run of consecutive layers")
         st.layers = range(held[0], held[-1] + 1) if held else range(0)
@@ -161,9 +137,46 @@ def layer_stack(workload: Workload, placement: Placement) -> LayerStack:
         st.embedding.sort(key=key)
         st.head.sort(key=key)
     _check_order(stages, key)
-    if cycle is not None:
+    if cycle is not None:  # no layer-level cause found: say what is wrong
         raise cycle
     return LayerStack(prefix, count, stages)
+
+
+def _latest_layer(w: Workload, layer_of: np.ndarray) -> np.ndarray:
+    """For each node, the latest layer among itself and its forward ancestors (-1 for none)."""
+    latest = layer_of.copy()
+    ptr, pred = w.preds_csr
+    for v in w.topological_order.tolist():
+        for u in pred[ptr[v]:ptr[v + 1]].tolist():
+            if not w.backward[u]:
+                latest[v] = max(latest[v], latest[u])
+    return latest
+
+
+def _stage_order(w: Workload, placement: Placement) -> tuple[list[int], PipesplitError | None]:
+    """The pipeline order of the devices; without one, the order of their first nodes, and why."""
+    try:
+        return pipeline_order(w, placement), None
+    except PipesplitError as e:
+        first: dict[int, int] = {}
+        for r, v in enumerate(w.topological_order.tolist()):
+            first.setdefault(int(placement.device[v]), r)
+        return sorted(first, key=first.get), e
+
+
+def _outside_module(path: str, prefix: str) -> str | None:
+    """The shortest prefix of ``path`` that does not contain the stack (None for a container of it).
+
+    >>> _outside_module("transformer.ln_f.weight", "transformer.h"), _outside_module("transformer", "transformer.h")
+    ('transformer.ln_f', None)
+    """
+    parts, stack = path.split("."), prefix.split(".")
+    k = next((j for j in range(1, len(parts) + 1) if parts[:j] != stack[:j]), None)
+    return None if k is None else ".".join(parts[:k])
+
+
+def _names(names: list[str], stages: set[int]) -> str:
+    return ", ".join(names[s] for s in sorted(stages))
 
 
 def _check_order(stages: list[StageModules], key) -> None:

@@ -32,7 +32,8 @@ def gantt_figure(sim: Simulation, time_unit: str = "ms"):
     ax.set_xlim(0, span)
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_title(f"{sim.schedule}, {sim.microbatches} micro-batches: step {sim.step_time:.4g} {time_unit}, "
-                 f"bubble {sim.bubble_fraction:.1%}", fontsize=10)
+                 f"bubble {sim.bubble_fraction:.1%}" + ("; later chunks lighter" if len(sim.stages) > rows else ""),
+                 fontsize=10)
     handles = [plt.Rectangle((0, 0), 1, 1, color=FORWARD), plt.Rectangle((0, 0), 1, 1, color=BACKWARD)]
     ax.legend(handles[: 2 if sim.training else 1], ["forward", "backward"][: 2 if sim.training else 1],
               loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)

@@ -7,7 +7,6 @@ import doctest
 import importlib
 import json
 import re
-import tomllib
 
 import pytest
 
@@ -57,6 +56,7 @@ def check_vllm(text: str, stages: int, layers: int) -> list[tuple[int, int]]:
 
 def check_torchtitan(text: str, stages: int) -> list[list[str]]:
     """torchtitan: parallelism.module_fqns_per_model_part, a list per model part of module FQN strings."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     parts = tomllib.loads(text)["parallelism"]["module_fqns_per_model_part"]
     assert len(parts) == stages and all(p and all(isinstance(f, str) for f in p) for p in parts)
     flat = [f for p in parts for f in p]
