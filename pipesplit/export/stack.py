@@ -12,6 +12,7 @@ or with no module (glue such as reshapes and masks) are left out: engines place 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -179,7 +180,7 @@ def _names(names: list[str], stages: set[int]) -> str:
     return ", ".join(names[s] for s in sorted(stages))
 
 
-def _check_order(stages: list[StageModules], key) -> None:
+def _check_order(stages: list[StageModules], key: Callable[[str], int]) -> None:
     """The embedding on one stage, then the layers, then the head modules, in pipeline order."""
     names = [st.device for st in stages]
     emb = sorted({s for s, st in enumerate(stages) if st.embedding})
@@ -197,7 +198,7 @@ def _check_order(stages: list[StageModules], key) -> None:
                                  "must hold the model in order")
 
 
-def _first_use(w: Workload, paths: dict[int, str]):
+def _first_use(w: Workload, paths: dict[int, str]) -> Callable[[str], int]:
     """Sort key of a module: the topological rank of its first node."""
     rank = {v: r for r, v in enumerate(w.topological_order.tolist())}
     first: dict[str, int] = {}

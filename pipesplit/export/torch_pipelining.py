@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import PipesplitError
-from .stack import LayerStack
+from .stack import LayerStack, StageModules
 
 
 def split_points(stack: LayerStack) -> list[str]:
@@ -23,6 +23,6 @@ def render(stack: LayerStack) -> str:
     return "\n".join(lines + ["}", ""])
 
 
-def _describe(stack: LayerStack, st) -> str:
+def _describe(stack: LayerStack, st: StageModules) -> str:
     mods = stack.modules(st)
     return f"{st.device} {mods[0]}" + (f" .. {mods[-1]}" if len(mods) > 1 else "")

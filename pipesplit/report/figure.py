@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ..errors import PipesplitError
 from ..formats import check_output_path
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-def pyplot():
-    """matplotlib's pyplot on the non-interactive Agg backend; a one-line error names the extra to install."""
+
+def pyplot() -> ModuleType:
+    """matplotlib's pyplot, on the non-interactive Agg backend unless pyplot is already in use; a one-line
+    error names the extra to install."""
     try:
         import matplotlib
     except ImportError:
         raise PipesplitError("drawing needs matplotlib: pip install 'pipesplit[plot]'") from None
-    matplotlib.use("Agg")
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
 
 
-def save(fig, path: str | Path, inputs: tuple[str | Path, ...] = ()) -> None:
+def save(fig: Figure, path: str | Path, inputs: tuple[str | Path, ...] = ()) -> None:
     """Write the figure as PNG (or the format the suffix names), then close it."""
     plt = pyplot()
     try:

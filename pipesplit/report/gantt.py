@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..runtime.simulate import Simulation
 from .figure import pyplot, save
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 FORWARD, BACKWARD = "#4C72B0", "#55A868"
 
 
-def gantt_figure(sim: Simulation, time_unit: str = "ms"):
+def gantt_figure(sim: Simulation, time_unit: str = "ms") -> Figure:
     """The figure: forward boxes blue, backward green, later interleaved chunks lighter."""
     plt = pyplot()
     rows = len(sim.devices)

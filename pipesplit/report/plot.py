@@ -15,15 +15,19 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..cluster import Cluster, format_bytes
 from ..errors import PipesplitError
-from ..placement import Placement, evaluate
+from ..placement import Evaluation, Placement, evaluate
 from ..runtime.stages import pipeline_order
 from ..workload import Workload
 from .figure import pyplot, save
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COMPUTE, TRANSFER_IN, TRANSFER_OUT = "#4C72B0", "#DD8452", "#C44E52"
 
@@ -84,7 +88,7 @@ def dot_positions(workload: Workload, nodes: np.ndarray) -> dict[int, tuple[floa
     return pos
 
 
-def split_figure(workload: Workload, cluster: Cluster, placement: Placement, options: PlotOptions = PlotOptions()):
+def split_figure(workload: Workload, cluster: Cluster, placement: Placement, options: PlotOptions = PlotOptions()) -> Figure:
     """The figure: graph (or strip) above, load and memory bars below."""
     plt = pyplot()
     evaluation = evaluate(workload, cluster, placement)
@@ -190,7 +194,7 @@ def _draw_strip(ax, w: Workload, p: Placement, nodes: np.ndarray, colours: dict)
                 ha="right", va="top", fontsize=8, color="#C44E52")
 
 
-def _draw_loads(ax, evaluation, order: list[int], colours: dict, unit: str) -> None:
+def _draw_loads(ax, evaluation: Evaluation, order: list[int], colours: dict, unit: str) -> None:
     devs = [evaluation.devices[d] for d in order]
     y = np.arange(len(devs))[::-1]
     left = np.zeros(len(devs))
@@ -214,7 +218,7 @@ def _draw_loads(ax, evaluation, order: list[int], colours: dict, unit: str) -> N
     ax.set_title("load by device (pipeline order)", fontsize=9)
 
 
-def _draw_memory(ax, evaluation, order: list[int], colours: dict, cluster: Cluster, placement: Placement) -> None:
+def _draw_memory(ax, evaluation: Evaluation, order: list[int], colours: dict, cluster: Cluster, placement: Placement) -> None:
     """Each accelerator's memory as a share of the limit (in bytes when there is none)."""
     accs = [d for d in order if placement.is_accelerator(d)]
     y = np.arange(len(accs))[::-1]

@@ -301,3 +301,17 @@ def test_cli_refuses_a_bundled_operator_graph_split_inside_a_layer(capsys, tmp_p
     code = main(["export", str(spath), "--workload", path, "--to", "torch"])
     _, err = capsys.readouterr()
     assert code == 2 and "layer 5 (transformer.h.5) is split across stages acc0, acc1" in err
+
+
+def test_a_training_split_maps_by_its_forward_nodes():
+    """The bundled GPT-2 training layer graph (backward nodes colocated with their forward nodes)."""
+    from pipesplit.formats import load_workload
+    from pipesplit.solvers.dp import dp_split
+
+    w, cluster = load_workload("examples/gpt2/layers-training.json")
+    placement = dp_split(w, Cluster(4, cluster.memory, 0)).placement
+    stack = layer_stack(w, placement)
+    assert stack.prefix == "transformer.h" and stack.num_layers == 12
+    assert stack.stages[0].embedding[0] == "transformer.wte" and stack.stages[-1].head[-1] == "lm_head"
+    assert [b - a for a, b in check_vllm(export_split(w, placement, "vllm"), 4, 12)] == \
+        [len(st.layers) for st in stack.stages]

@@ -229,3 +229,18 @@ def test_cli_missing_matplotlib_names_the_extra(capsys, files, tmp_path, no_matp
     code = main(["simulate", str(spath), "--workload", str(wpath), "-o", str(tmp_path / "g.png")])
     out, err = capsys.readouterr()
     assert code == 2 and "pip install 'pipesplit[plot]'" in err and err.count("\n") == 1
+
+
+def test_bundled_training_split_approaches_its_max_load():
+    """BERT-large training layers, split by the exact program over 4 accelerators."""
+    from pipesplit.formats import load_workload
+    from pipesplit.solvers.dp import dp_split
+
+    w, cluster = load_workload("examples/bert-large/layers-training.json")
+    cluster = Cluster(4, cluster.memory, 0)
+    solution = dp_split(w, cluster)
+    for m in (1, 16, 256):
+        sim = simulate(w, cluster, solution.placement, ScheduleOptions("1f1b", m))
+        assert sim.max_load == pytest.approx(solution.value)
+        assert solution.value <= sim.time_per_sample * (1 + 1e-12) <= solution.value * (1 + 3 / m) * (1 + 1e-12)
+    assert sim.time_per_sample / solution.value < 1.012 and sim.peak_in_flight == [4, 3, 2, 1]
