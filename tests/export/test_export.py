@@ -192,13 +192,14 @@ def test_deepspeed_pipeline_module_uses_the_parts():
         assert (module._local_start, module._local_stop) == tuple(namespace["parts"][stage:stage + 2])
 
 
-def test_torch_pipelining_builds_the_stages():
+@pytest.mark.parametrize("starts", [STARTS, [8, 16, 24]])  # the second puts the head alone on the last stage
+def test_torch_pipelining_builds_the_stages(starts):
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     from torch.distributed.pipelining import pipeline
 
     w = transformer(24)
-    text = export_split(w, split(w, STARTS), "torch")
+    text = export_split(w, split(w, starts), "torch")
     namespace: dict = {}
     exec(text, namespace)
     config = transformers.GPT2Config(n_layer=24, n_embd=16, n_head=2, vocab_size=64, n_positions=16,
@@ -208,7 +209,9 @@ def test_torch_pipelining_builds_the_stages():
     assert pipe.num_stages == 4
     held = [sorted(int(m.group(1)) for name, _ in pipe.get_stage_module(s).named_modules()
                    if (m := re.fullmatch(r"transformer\.h\.(\d+)", name))) for s in range(4)]
-    assert held == [list(range(0, 7)), list(range(7, 13)), list(range(13, 19)), list(range(19, 24))]
+    bounds = [0, *starts, 24]
+    assert held == [list(range(a, b)) for a, b in zip(bounds, bounds[1:])]
+    assert "lm_head" in dict(pipe.get_stage_module(3).named_modules())
 
 
 # ---------------------------------------------------------------- refusals
