@@ -162,3 +162,12 @@ def test_missing_matplotlib_is_named_before_solving(capsys, files, tmp_path, no_
     code = main(["solve", str(wpath), "-q", "--plot", str(tmp_path / "x.png")])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and "pip install 'pipesplit[plot]'" in err
+
+
+def test_docstring_examples():
+    import doctest
+
+    import pipesplit.report.plot as plot
+
+    result = doctest.testmod(plot)
+    assert result.attempted and result.failed == 0

@@ -135,16 +135,15 @@ def _draw_graph(ax, w: Workload, p: Placement, nodes: np.ndarray, colours: dict,
     ys = np.array([pos[v][1] for v in nodes])
     ax.scatter(xs, ys, s=160, c=[colours[int(p.device[v])] for v in nodes], edgecolors="black", linewidths=0.5,
                zorder=3)
-    if len(nodes) <= 60:  # rotated under the lowest node of a column, beside the others
-        lowest = {}
+    if len(nodes) <= 60:  # rotated under a node alone in its column, beside nodes that share one
+        column = {}
+        for x in xs:
+            column[x] = column.get(x, 0) + 1
         for v, x, y in zip(nodes.tolist(), xs, ys):
-            if x not in lowest or y < pos[lowest[x]][1]:
-                lowest[x] = v
-        for v, x, y in zip(nodes.tolist(), xs, ys):
-            if lowest[x] == v:
-                ax.text(x, y - 0.28 * _y_unit(ys), _short(w.names[v]), fontsize=6, rotation=45, ha="right", va="top")
+            if column[x] == 1:
+                ax.text(x, y - 0.28 * _y_unit(ys), _label(w.names[v]), fontsize=6, rotation=45, ha="right", va="top")
             else:
-                ax.text(x + 0.12 * _x_unit(xs), y + 0.12 * _y_unit(ys), _short(w.names[v]), fontsize=6, ha="left",
+                ax.text(x + 0.12 * _x_unit(xs), y + 0.12 * _y_unit(ys), _label(w.names[v]), fontsize=6, ha="left",
                         va="bottom")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -248,9 +247,15 @@ def _graph_rows(w: Workload, nodes: np.ndarray) -> int:
     return len(set(ys))
 
 
-def _short(name: str, width: int = 22) -> str:
-    """A node name cut to ``width`` characters from its end."""
-    return name if len(name) <= width else "…" + name[-(width - 1):]
+def _label(name: str, width: int = 22) -> str:
+    """A node's label: the last part of a module path (two when it ends in an index), at most ``width`` long.
+
+    >>> _label("encoder.layer.5"), _label("embeddings.position_embeddings"), _label("(top)")
+    ('layer.5', 'position_embeddings', '(top)')
+    """
+    parts = name.split(".")
+    short = ".".join(parts[-2:]) if len(parts) > 1 and parts[-1].isdigit() else parts[-1]
+    return short if len(short) <= width else "…" + short[-(width - 1):]
 
 
 def _x_unit(xs: np.ndarray) -> float:
