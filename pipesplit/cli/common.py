@@ -6,8 +6,8 @@ import argparse
 
 from ..cluster import Cluster, parse_bytes
 from ..errors import PipesplitError
-from ..formats import load_workload
-from ..placement import Evaluation
+from ..formats import check_output_path, load_split, load_workload
+from ..placement import Evaluation, Placement
 from ..report.table import device_table
 from ..workload import Workload
 
@@ -73,3 +73,18 @@ def print_result(workload: Workload, evaluation: Evaluation, lines: list[str]) -
     print(f"max load: {evaluation.max_load:.6f} {workload.time_unit} per sample")
     for line in lines:
         print(line)
+
+
+def add_split_arguments(p: argparse.ArgumentParser) -> None:
+    """SPLIT.json, --workload WORKLOAD.json and the cluster flags (simulate, export)."""
+    p.add_argument("split", metavar="SPLIT.json", help="split in the paper's output format or the native one")
+    p.add_argument("--workload", required=True, metavar="WORKLOAD.json", help="the workload the split is of")
+    add_cluster_flags(p)
+
+
+def load_split_for_output(args: argparse.Namespace) -> tuple[Workload, Cluster, Placement]:
+    """The workload, cluster and split the command line names; a bad ``-o`` is refused before any work."""
+    workload, cluster = load_workload_and_cluster(args)
+    if getattr(args, "output", None):
+        check_output_path(args.output, (args.workload, args.split))
+    return workload, cluster, load_split(args.split, workload)

@@ -11,6 +11,7 @@ from ..formats import check_output_path, write_json
 from ..formats.native import split_to_native
 from ..formats.paper import latency_split_to_paper, split_to_paper
 from ..solvers.registry import METHOD_NAMES, method_help
+from . import plot
 from .common import add_cluster_flags, load_workload_and_cluster, print_result
 
 
@@ -46,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_method_flags(s)
     s.add_argument("-o", "--output", metavar="SPLIT.json", help="write the split here")
     s.add_argument("--format", choices=("native", "paper"), default="native", help="format of -o (default native)")
+    plot.add_plot_flags(s, "--plot")
     s.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(run=run)
@@ -55,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     workload, cluster = load_workload_and_cluster(args)
     if args.output:
         check_output_path(args.output, (args.workload,))
+    if args.plot:
+        plot.check(args)
     from ..solvers.run import run_method  # loads the compiled kernels
 
     latency = args.objective == "latency"
@@ -71,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             data = split_to_native(workload, sol.placement, sol.evaluation, **info)
         write_json(args.output, data, inputs=(args.workload,))
+    if args.plot:
+        plot.draw(args, workload, cluster, sol.placement)
     if args.json:
         out = split_to_native(workload, sol.placement, sol.evaluation, **info)
         out["violations"] = sol.violations
@@ -101,5 +107,7 @@ def run(args: argparse.Namespace) -> int:
     lines += [f"violation: {v}" for v in sol.violations]
     if args.output:
         lines.append(f"split written to {args.output} ({args.format} format)")
+    if args.plot:
+        lines.append(f"picture written to {args.plot}")
     print_result(workload, sol.evaluation, lines)
     return 0

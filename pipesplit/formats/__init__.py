@@ -19,7 +19,7 @@ from .native import (
 )
 from .paper import split_from_paper, workload_from_paper
 
-__all__ = ["read_json", "load_workload", "load_split", "write_json", "check_output_path"]
+__all__ = ["read_json", "load_workload", "load_split", "write_json", "write_text", "check_output_path"]
 
 
 def read_json(path: str | Path) -> object:
@@ -73,13 +73,17 @@ def check_output_path(path: str | Path, inputs: tuple[str | Path, ...] = ()) -> 
 
 def write_json(path: str | Path, data: object, inputs: tuple[str | Path, ...] = ()) -> None:
     """Write JSON atomically (a temporary file renamed into place); never over one of ``inputs``."""
+    write_text(path, json.dumps(data, indent=1) + "\n", inputs)
+
+
+def write_text(path: str | Path, text: str, inputs: tuple[str | Path, ...] = ()) -> None:
+    """Write text atomically (a temporary file renamed into place); never over one of ``inputs``."""
     check_output_path(path, inputs)
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else Path("."))
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
+            f.write(text)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual mode

@@ -1,0 +1,1 @@
+"""Running a split: pipeline schedules simulated over the stages' times."""
