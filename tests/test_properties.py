@@ -465,3 +465,22 @@ def test_planted_bug_slot_windows_that_assume_fast_accelerators_are_caught():
     assert_windows_hold_the_optimum(w, cluster)
     with pytest.raises(AssertionError):
         assert_windows_hold_the_optimum(w, cluster, windows_assuming_theta_at_most_one)
+
+
+# ---------------------------------------------------------------- counting ideals
+
+
+@settings(max_examples=examples(60), **SETTINGS)
+@given(instances(zero_time="none"))
+def test_ideal_count_is_exact(case):
+    from pipesplit.solvers.dp.lattice import count_ideals, ideal_count_lower_bound, ideal_lattice
+    units = contract(case[0])
+    n = units.num_units
+    closed = 0
+    for mask in range(1 << n):  # every subset closed under predecessors is an ideal
+        closed += all(not (mask >> int(v)) & 1 or (mask >> int(u)) & 1 for u, v in zip(units.src, units.dst))
+    exact, lower = count_ideals(units)
+    assert exact == closed == ideal_lattice(units).num_ideals
+    assert lower <= closed and ideal_count_lower_bound(units) <= closed
+    undecided, bound = count_ideals(units, max_states=1)
+    assert bound <= closed and (undecided is None or undecided == closed)

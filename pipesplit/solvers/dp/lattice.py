@@ -44,25 +44,21 @@ class Lattice:
         return out
 
 
-ESTIMATE_FACTOR = 10.0  # refuse at once when the estimated ideal count is this many times the cap
-
-
 def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | None = None) -> Lattice:
     """Enumerate all ideals breadth-first, each ideal growing by the units whose predecessors it holds.
 
     Raises ``TooManyIdeals`` (one line) when the DAG has more than ``max_ideals`` ideals or more than
     ``max_edges`` lattice edges (a very wide graph): the linearized program (``dp-linear``) handles
-    those. Hopeless graphs are refused before enumerating: when a lower bound on the count (the ideals
-    made of all shallower units plus any subset of one depth level) exceeds the cap, or an estimate
-    (``estimate_ideals``) exceeds it ``ESTIMATE_FACTOR``-fold.
+    those. Hopeless graphs are refused before enumerating, by ``count_ideals`` (exact where the graph's
+    frontier stays narrow, a lower bound elsewhere) and the depth-level lower bound.
     """
     n = units.num_units
-    lower = ideal_count_lower_bound(units)
-    if lower > max_ideals:
+    exact, lower = count_ideals(units, max_states=min(max_ideals, 200_000))
+    if exact is not None and exact > max_ideals:
+        raise _too_many(max_ideals, f"{exact:.3g}")
+    lower = max(lower, ideal_count_lower_bound(units))
+    if exact is None and lower > max_ideals:
         raise _too_many(max_ideals, f"at least {lower:.3g}")
-    estimate = estimate_ideals(units)
-    if estimate > ESTIMATE_FACTOR * max_ideals:
-        raise _too_many(max_ideals, f"about {estimate:.2g} (estimated)")
     words = max(1, (n + 63) // 64)
     pred = np.zeros((n, words), dtype=np.uint64)
     np.bitwise_or.at(pred, (units.dst, units.src // 64), np.left_shift(np.uint64(1), (units.src % 64).astype(np.uint64)))
@@ -79,6 +75,66 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | No
     ptr = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(np.bincount(up_to, minlength=count), out=ptr[1:])
     return Lattice(masks=masks, down_ptr=ptr, down_x=up_x[by], down_j=up_from[by])
+
+
+def count_ideals(units: Units, max_states: int = 200_000, max_work: int = 20_000_000) -> tuple[int | None, float]:
+    """(the number of ideals, or None if undecided; a lower bound on it), by a sweep over the units in
+    topological order that keeps, for each pattern of the *frontier* (units seen that still have unseen
+    successors) an ideal of the units seen so far can show, how many ideals show it. Distinct patterns
+    come from distinct ideals, so their number bounds the count from below; the sweep stops, undecided,
+    once there are over ``max_states`` patterns or ``max_work`` pattern steps.
+
+    >>> from pipesplit.workload import Workload
+    >>> from pipesplit.solvers.dp.contract import contract
+    >>> w = Workload.from_lists(ids=[1, 2, 3, 4], acc_time=[1] * 4, cpu_time=[1] * 4, edges=[(1, 2), (1, 3), (1, 4)])
+    >>> count_ideals(contract(w))   # {}, and {1} with any subset of {2, 3, 4}
+    (9, 9.0)
+    """
+    n = units.num_units
+    preds: list[list[int]] = [[] for _ in range(n)]
+    last = list(range(n))  # the last successor of each unit, in unit order (units are numbered topologically)
+    for u, v in zip(units.src.tolist(), units.dst.tolist()):
+        preds[v].append(u)
+        last[u] = max(last[u], v)
+    retire: list[list[int]] = [[] for _ in range(n)]
+    for u in range(n):
+        retire[last[u]].append(u)
+    slot: dict[int, int] = {}
+    free_slots: list[int] = []
+    states: dict[int, int] = {0: 1}
+    work, lower = 0, 1.0
+    for x in range(n):
+        need = 0
+        for u in preds[x]:
+            need |= 1 << slot[u]
+        bit = 0
+        if last[x] != x:  # x stays in the frontier: give it a slot
+            k = free_slots.pop() if free_slots else len(slot) + len(free_slots)
+            while k in slot.values():
+                k += 1
+            slot[x], bit = k, 1 << k
+        nxt: dict[int, int] = {}
+        for st, c in states.items():
+            nxt[st] = nxt.get(st, 0) + c
+            if st & need == need:
+                nxt[st | bit] = nxt.get(st | bit, 0) + c
+        work += len(states)
+        clear = 0
+        for u in retire[x]:
+            if u in slot:
+                clear |= 1 << slot[u]
+                free_slots.append(slot.pop(u))
+        if clear:
+            merged: dict[int, int] = {}
+            for st, c in nxt.items():
+                key = st & ~clear
+                merged[key] = merged.get(key, 0) + c
+            nxt = merged
+        states = nxt
+        lower = max(lower, float(len(states)))
+        if len(states) > max_states or work > max_work:
+            return None, lower
+    return sum(states.values()), float(max(lower, sum(states.values())))
 
 
 def _too_many(cap: int, found: str) -> TooManyIdeals:
@@ -104,48 +160,6 @@ def ideal_count_lower_bound(units: Units) -> float:
             depth[v] = depth[u] + 1
     sizes = np.bincount(depth, minlength=1) if n else np.zeros(0, np.int64)
     return float(1.0 + np.sum(np.exp2(np.minimum(sizes, 1000).astype(np.float64)) - 1.0))
-
-
-def estimate_ideals(units: Units, probes: int = 2000, seed: int = 0) -> float:
-    """Knuth's estimate of the number of ideals: walk the units in topological order, putting each unit
-    whose predecessors are all in into the ideal or not at random; 2^(number of such choices) is an
-    unbiased estimate, averaged over ``probes`` walks (deterministic for a given ``seed``)."""
-    n = units.num_units
-    if n == 0:
-        return 1.0
-    order = np.argsort(units.dst, kind="stable")
-    pred_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(units.dst, minlength=n), out=pred_ptr[1:])
-    coins = np.random.default_rng(seed).random((probes, n)) < 0.5 if probes * n <= 20_000_000 else None
-    if coins is None:  # huge graphs: fewer walks, same estimator
-        probes = max(1, 20_000_000 // n)
-        coins = np.random.default_rng(seed).random((probes, n)) < 0.5
-    logs = _probe_logs(pred_ptr, units.src[order].astype(np.int64), coins)
-    top = logs.max()
-    return float(np.exp2(top) * np.mean(np.exp2(logs - top))) if top < 1e4 else float("inf")
-
-
-@njit(cache=True)
-def _probe_logs(pred_ptr, preds, coins):
-    """log2 of each walk's estimate: the number of free choices it met."""
-    probes, n = coins.shape
-    out = np.zeros(probes)
-    inside = np.zeros(n, np.uint8)
-    for r in range(probes):
-        free = 0
-        for x in range(n):
-            ok = True
-            for e in range(pred_ptr[x], pred_ptr[x + 1]):
-                if inside[preds[e]] == 0:
-                    ok = False
-                    break
-            if ok:
-                free += 1
-                inside[x] = 1 if coins[r, x] else 0
-            else:
-                inside[x] = 0
-        out[r] = free
-    return out
 
 
 @njit(cache=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 
+import numba
 import numpy as np
 
 from ...cluster import Cluster
@@ -122,7 +123,6 @@ def chain_latency_split(workload: Workload, cluster: Cluster, *, options: Latenc
     cpu_ok = cluster.cpus > 0
     best = None
     order_list = dfs_orders(units, orders, 0)
-    succ_ptr, succ = w.succs_csr
     pred_ptr, pred = w.preds_csr
     for order in order_list:
         pos = np.empty(n, np.int64)
@@ -131,48 +131,9 @@ def chain_latency_split(workload: Workload, cluster: Cluster, *, options: Latenc
         last_succ = np.full(w.num_nodes, -1)
         if len(w.src):
             np.maximum.at(last_succ, w.src, node_pos[w.dst])
-        INF = math.inf
-        f = np.full((n + 1, K + 1), INF)
-        f[0, :] = 0.0
-        choice = np.full((n + 1, K + 1), -2, np.int64)
-        seg = np.full((n + 1, n + 1), INF)  # seg[j, i]: load of units order[j:i] as one call
-        mark = np.full(w.num_nodes, -1)
-        for i in range(1, n + 1):
-            comp = mem = 0.0
-            tin = 0.0
-            out_cost = 0.0
-            ok = True
-            for j in range(i - 1, -1, -1):
-                x = int(order[j])
-                comp += units.a[x]
-                mem += units.mem[x]
-                if units.bad[x] > 0 or mem > M:
-                    ok = False
-                if not ok:
-                    break
-                for v in units.members(x).tolist():
-                    c = w.out_cost[v]
-                    if mark[v] == i:  # v fed the segment from outside: now inside
-                        tin -= c
-                        mark[v] = -1
-                    if last_succ[v] >= i:
-                        out_cost += c
-                    for u in pred[pred_ptr[v]:pred_ptr[v + 1]].tolist():
-                        if node_pos[u] < j and mark[u] != i:
-                            mark[u] = i
-                            tin += w.out_cost[u]
-                seg[j, i] = comp + tin + out_cost
-            cpu_cost = float(units.p[int(order[i - 1])]) if cpu_ok else INF
-            for k in range(K + 1):
-                v_cpu = f[i - 1, k] + cpu_cost
-                best_v, best_c = v_cpu, -1
-                if k > 0:
-                    cand = f[:i, k - 1] + seg[:i, i]
-                    j = int(np.argmin(cand))
-                    if cand[j] < best_v:
-                        best_v, best_c = float(cand[j]), j
-                f[i, k] = best_v
-                choice[i, k] = best_c
+        f, choice = _chain_latency_dp(order.astype(np.int64), units.a, units.p, units.mem, units.bad, units.ptr,
+                                      units.nodes, w.out_cost, pred_ptr, pred, node_pos, last_succ, K,
+                                      M if math.isfinite(M) else np.inf, cpu_ok)
         k = int(np.argmin(f[n]))
         if not math.isfinite(f[n, k]):
             continue
@@ -195,6 +156,60 @@ def chain_latency_split(workload: Workload, cluster: Cluster, *, options: Latenc
         raise PipesplitError("no chain split fits the accelerators' memory; add accelerators, memory or {cpus}")
     best.seconds = time.perf_counter() - started
     return best
+
+
+@numba.njit(cache=True)
+def _chain_latency_dp(order, unit_a, unit_p, unit_mem, unit_bad, unit_ptr, unit_nodes, cost, pred_ptr, preds,
+                      node_pos, last_succ, K, M, cpu_ok):
+    """f[i, k]: the least summed latency of the first i units of ``order`` with k accelerator segments
+    (a segment: its compute plus transfers in and out, as one call), the rest on the CPU; choice[i, k]:
+    where the last segment starts (-1: unit i-1 on the CPU). Segments grow backwards from each end in
+    time linear in their members' degrees, and stop once their compute alone cannot improve f[i]."""
+    n = len(order)
+    f = np.full((n + 1, K + 1), np.inf)
+    f[0, :] = 0.0
+    choice = np.full((n + 1, K + 1), -2, np.int64)
+    mark = np.full(len(cost), -1, np.int64)
+    for i in range(1, n + 1):
+        cpu_cost = unit_p[order[i - 1]] if cpu_ok else np.inf
+        worst = 0.0
+        for k in range(K + 1):
+            f[i, k] = f[i - 1, k] + cpu_cost
+            choice[i, k] = -1
+            worst = max(worst, f[i, k])
+        comp = 0.0
+        mem = 0.0
+        tin = 0.0
+        out = 0.0
+        for j in range(i - 1, -1, -1):
+            x = order[j]
+            comp += unit_a[x]
+            mem += unit_mem[x]
+            if unit_bad[x] > 0 or mem > M or comp >= worst:
+                break
+            for e in range(unit_ptr[x], unit_ptr[x + 1]):
+                v = unit_nodes[e]
+                c = cost[v]
+                if mark[v] == i:  # v fed the segment from outside: now inside
+                    tin -= c
+                    mark[v] = -1
+                if last_succ[v] >= i:
+                    out += c
+                for q in range(pred_ptr[v], pred_ptr[v + 1]):
+                    u = preds[q]
+                    if node_pos[u] < j and mark[u] != i:
+                        mark[u] = i
+                        tin += cost[u]
+            seg = comp + tin + out
+            worst = 0.0
+            for k in range(1, K + 1):
+                cand = f[j, k - 1] + seg
+                if cand < f[i, k]:
+                    f[i, k] = cand
+                    choice[i, k] = j
+            for k in range(K + 1):
+                worst = max(worst, f[i, k])
+    return f, choice
 
 
 def polish_latency(workload: Workload, cluster: Cluster, placement: Placement, max_calls: int = 1,

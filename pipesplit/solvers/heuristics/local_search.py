@@ -17,45 +17,101 @@ from ...workload import Workload
 from ..result import Solution, throughput_solution
 
 
+CHUNK = 16  # moves per compiled call between looks at the clock
+
+
 @dataclass(frozen=True)
 class LocalSearchOptions:
-    """``restarts`` random starts, ``seed`` of the generator, ``max_moves`` per start."""
+    """``restarts`` random starts, ``seed`` of the generator, ``max_moves`` per start, and a
+    ``time_limit`` in seconds for the whole search (the best split so far is returned then)."""
 
     restarts: int = 10
     seed: int = 0
     max_moves: int = 100_000
+    time_limit: float = 60.0
+
+
+@numba.njit(cache=True, inline="always")
+def _contrib(u, X, dev, cnt, outdeg, cost, K):
+    """What node u's output costs device X: out if u is on X with a successor elsewhere, in if u is
+    elsewhere with a successor on X (accelerators only)."""
+    if X >= K or cost[u] == 0.0:
+        return 0.0
+    if dev[u] == X:
+        return cost[u] if outdeg[u] - cnt[u, X] > 0 else 0.0
+    return cost[u] if cnt[u, X] > 0 else 0.0
 
 
 @numba.njit(cache=True)
-def _device_load(d, dev, is_acc, a, p, cost, src, dst, mark):
-    """Load of device d under ``dev`` (compute, plus transfers once per node and direction on accelerators)."""
-    load = 0.0
-    n = len(dev)
-    for v in range(n):
-        if dev[v] == d:
-            load += a[v] if is_acc else p[v]
-    if not is_acc:
-        return load
-    for e in range(len(src)):
-        u, v = src[e], dst[e]
-        du, dv = dev[u], dev[v]
-        if (du == d) != (dv == d) and mark[u] == 0:
-            mark[u] = 1
-            load += cost[u]
-    for e in range(len(src)):
-        mark[src[e]] = 0
-    return load
+def _initial_loads(dev, cnt, outdeg, a, p, cost, K, D):
+    loads = np.zeros(D)
+    for v in range(len(dev)):
+        loads[dev[v]] += a[v] if dev[v] < K else p[v]
+        for X in range(K):
+            loads[X] += _contrib(v, X, dev, cnt, outdeg, cost, K)
+    return loads
 
 
 @numba.njit(cache=True)
-def _local_search(dev, cls_ptr, cls_nodes, cls_mem, cls_bad, K, D, mem_limit, a, p, cost, src, dst, max_moves):
+def _move(c, d0, d, cls_ptr, cls_nodes, dev, cnt, pred_ptr, preds, step):
+    """Move class c's nodes from device d0 to d (``step`` = 1), or back (``step`` = -1 after a move)."""
+    src_dev, dst_dev = (d0, d) if step == 1 else (d, d0)
+    for i in range(cls_ptr[c], cls_ptr[c + 1]):
+        v = cls_nodes[i]
+        dev[v] = dst_dev
+        for e in range(pred_ptr[v], pred_ptr[v + 1]):
+            cnt[preds[e], src_dev] -= 1
+            cnt[preds[e], dst_dev] += 1
+
+
+@numba.njit(cache=True)
+def _move_loads(c, d0, d, cls_ptr, cls_nodes, dev, cnt, outdeg, pred_ptr, preds, a, p, cost, K, loads, mark,
+                stamp, touched):
+    """Loads of d0 and d if class c moved from d0 to d: only its nodes and their predecessors change
+    what they cost these two devices, so this takes time in the class's degree."""
+    count = 0
+    for i in range(cls_ptr[c], cls_ptr[c + 1]):
+        v = cls_nodes[i]
+        if mark[v] != stamp:
+            mark[v] = stamp
+            touched[count] = v
+            count += 1
+        for e in range(pred_ptr[v], pred_ptr[v + 1]):
+            u = preds[e]
+            if mark[u] != stamp:
+                mark[u] = stamp
+                touched[count] = u
+                count += 1
+    la = loads[d0]
+    lb = loads[d]
+    for t in range(count):
+        u = touched[t]
+        la -= _contrib(u, d0, dev, cnt, outdeg, cost, K)
+        lb -= _contrib(u, d, dev, cnt, outdeg, cost, K)
+    _move(c, d0, d, cls_ptr, cls_nodes, dev, cnt, pred_ptr, preds, 1)
+    for t in range(count):
+        u = touched[t]
+        la += _contrib(u, d0, dev, cnt, outdeg, cost, K)
+        lb += _contrib(u, d, dev, cnt, outdeg, cost, K)
+    _move(c, d0, d, cls_ptr, cls_nodes, dev, cnt, pred_ptr, preds, -1)
+    for i in range(cls_ptr[c], cls_ptr[c + 1]):
+        v = cls_nodes[i]
+        la -= a[v] if d0 < K else p[v]
+        lb += a[v] if d < K else p[v]
+    return la, lb
+
+
+@numba.njit(cache=True)
+def _local_search(dev, cnt, loads, cls_ptr, cls_nodes, cls_mem, cls_bad, K, D, mem_limit, a, p, cost, outdeg,
+                  pred_ptr, preds, max_moves):
+    """Up to ``max_moves`` best single-class moves (by max load, then sum of squared loads), in place;
+    returns the number made (fewer: a local optimum)."""
     n = len(dev)
     m = len(cls_ptr) - 1
-    mark = np.zeros(n, np.uint8)
-    loads = np.empty(D)
+    mark = np.zeros(n, np.int64)
+    touched = np.empty(n, np.int64)
+    stamp = 0
     mem = np.zeros(D)
-    for d in range(D):
-        loads[d] = _device_load(d, dev, d < K, a, p, cost, src, dst, mark)
     for c in range(m):
         d = dev[cls_nodes[cls_ptr[c]]]
         if d < K:
@@ -74,12 +130,9 @@ def _local_search(dev, cls_ptr, cls_nodes, cls_mem, cls_bad, K, D, mem_limit, a,
                     continue
                 if d < K and (cls_bad[c] or mem[d] + cls_mem[c] > mem_limit):
                     continue
-                for i in range(cls_ptr[c], cls_ptr[c + 1]):
-                    dev[cls_nodes[i]] = d
-                la = _device_load(d0, dev, d0 < K, a, p, cost, src, dst, mark)
-                lb = _device_load(d, dev, d < K, a, p, cost, src, dst, mark)
-                for i in range(cls_ptr[c], cls_ptr[c + 1]):
-                    dev[cls_nodes[i]] = d0
+                stamp += 1
+                la, lb = _move_loads(c, d0, d, cls_ptr, cls_nodes, dev, cnt, outdeg, pred_ptr, preds, a, p, cost, K,
+                                     loads, mark, stamp, touched)
                 new_max = max(la, lb)
                 for e in range(D):
                     if e != d0 and e != d and loads[e] > new_max:
@@ -90,8 +143,7 @@ def _local_search(dev, cls_ptr, cls_nodes, cls_mem, cls_bad, K, D, mem_limit, a,
         if best_c < 0:
             break
         d0 = dev[cls_nodes[cls_ptr[best_c]]]
-        for i in range(cls_ptr[best_c], cls_ptr[best_c + 1]):
-            dev[cls_nodes[i]] = best_d
+        _move(best_c, d0, best_d, cls_ptr, cls_nodes, dev, cnt, pred_ptr, preds, 1)
         loads[d0], loads[best_d] = best_la, best_lb
         if d0 < K:
             mem[d0] -= cls_mem[best_c]
@@ -99,6 +151,13 @@ def _local_search(dev, cls_ptr, cls_nodes, cls_mem, cls_bad, K, D, mem_limit, a,
             mem[best_d] += cls_mem[best_c]
         moves += 1
     return moves
+
+
+def _successor_counts(w: Workload, dev: np.ndarray, D: int) -> np.ndarray:
+    """cnt[u, d]: how many successors of node u are on device d."""
+    cnt = np.zeros((w.num_nodes, D), np.int64)
+    np.add.at(cnt, (w.src, dev[w.dst]), 1)
+    return cnt
 
 
 def local_search_split(workload: Workload, cluster: Cluster, *, options: LocalSearchOptions = LocalSearchOptions(),
@@ -124,8 +183,12 @@ def local_search_split(workload: Workload, cluster: Cluster, *, options: LocalSe
     if L == 0 and (cls_bad.any() or (cls_mem > mem_limit).any()):
         raise PipesplitError("a node or colocated group fits no accelerator and the cluster has no CPU cores; add {cpus}")
     rng = np.random.default_rng(options.seed)
+    pred_ptr, preds = w.preds_csr
+    deadline = started + options.time_limit
     best, best_key, total_moves = None, (math.inf, math.inf), 0
-    for _ in range(max(1, options.restarts)):
+    for restart in range(max(1, options.restarts)):
+        if restart and time.perf_counter() >= deadline:
+            break
         dev_cls = np.full(m, -1, np.int64)
         mem = np.zeros(max(K, 1))
         for c in rng.permutation(m).tolist():
@@ -141,8 +204,17 @@ def local_search_split(workload: Workload, cluster: Cluster, *, options: LocalSe
         if (dev_cls < 0).any():
             continue  # no memory-feasible random start this time
         dev = dev_cls[cls].copy()
-        total_moves += _local_search(dev, ptr, order, cls_mem, cls_bad, K, D, mem_limit, w.acc_time, w.cpu_time,
-                                     w.out_cost, w.src, w.dst, options.max_moves)
+        cnt = _successor_counts(w, dev, D)
+        loads = _initial_loads(dev, cnt, w.out_degree, w.acc_time, w.cpu_time, w.out_cost, K, D)
+        done = 0
+        while done < options.max_moves and time.perf_counter() < deadline:  # in chunks, to keep the time limit
+            step = _local_search(dev, cnt, loads, ptr, order, cls_mem, cls_bad, K, D, mem_limit, w.acc_time,
+                                 w.cpu_time, w.out_cost, w.out_degree, pred_ptr, preds,
+                                 min(CHUNK, options.max_moves - done))
+            done += step
+            if step < CHUNK:
+                break
+        total_moves += done
         ev = evaluate(w, cluster, Placement(dev, K, L))
         key = (ev.max_load, sum(x.load ** 2 for x in ev.devices))
         if ev.feasible and key < best_key:
