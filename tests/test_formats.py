@@ -269,7 +269,7 @@ def test_native_errors(write_file):
         ({"edges": [[0, 1], [1, 0]]}, "cycle"),
         ({"edges": [[0]]}, "edge #0"),
         ({"nodes": [{"id": 0, "accelerator_time": 1.0, "cpu_time": 2.0}] * 2, "edges": []}, "duplicate node id 0"),
-        ({"nodes": [{"id": "a", "accelerator_time": 1.0, "cpu_time": 2.0}], "edges": []}, "integer 'id'"),
+        ({"nodes": [{"id": "a", "accelerator_time": 1.0, "cpu_time": 2.0}], "edges": []}, "node ids must be integers"),
         ({"nodes": [{"id": 0, "accelerator_time": -1.0, "cpu_time": 2.0}], "edges": []}, "accelerator time"),
     ]
     for i, (change, expected) in enumerate(cases):
