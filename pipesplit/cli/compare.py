@@ -81,7 +81,7 @@ def format_table(rows: list[dict], unit: str, objective: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from ..solvers.run import applicable_methods
     workload, cluster = load_workload_and_cluster(args)
-    if args.methods:
+    if args.methods is not None:
         methods = [m.strip() for m in args.methods.split(",") if m.strip()]
         unknown = [m for m in methods if m not in METHOD_NAMES]
         if unknown:

@@ -97,7 +97,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     workload, cluster = load_workload_and_cluster(args)
-    if args.output:
+    if args.output is not None:
         check_output_path(args.output, (args.workload,))
     from ..solvers.run import run_method  # loads the compiled kernels
 
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     if "note" in sol.stats:
         sol.stats["note"] = as_flags(sol.stats["note"])
     info = {"method": sol.method, "optimal": sol.optimal, "seconds": round(sol.seconds, 6), "stats": sol.stats}
-    if args.output:
+    if args.output is not None:
         if args.format == "paper":
             data = (latency_to_paper(workload, sol.placement, sol.value) if latency
                     else split_to_paper(workload, sol.placement, sol.evaluation))
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     if "note" in sol.stats:
         lines.append(f"note: {sol.stats['note']}")
     lines += [f"violation: {v}" for v in sol.evaluation.violations]
-    if args.output:
+    if args.output is not None:
         lines.append(f"split written to {args.output} ({args.format} format)")
     print_result(workload, sol.evaluation, lines)
     return status

@@ -15,7 +15,8 @@ from ..workload import Workload
 from .native import SPLIT_FORMAT, WORKLOAD_FORMAT, split_from_native, workload_from_native
 from .paper import split_from_paper, workload_from_paper
 
-__all__ = ["read_json", "load_workload", "load_split", "write_json", "check_output_path", "dump_json"]
+__all__ = ["read_json", "load_workload", "load_split", "workload_from_json", "split_from_json", "write_json",
+           "check_output_path", "dump_json"]
 
 
 def read_json(path: str | Path) -> object:
@@ -46,19 +47,37 @@ def _in_file(path: str | Path, e: PipesplitError) -> PipesplitError:
     return PipesplitError(f"{path}: {e.args[0] if e.args else e}")
 
 
+def workload_from_json(data: object) -> tuple[Workload, Cluster]:
+    """A parsed workload document in either format (told apart by its ``format`` field) and its cluster."""
+    fmt = _format_of(data)
+    if fmt == WORKLOAD_FORMAT:
+        return workload_from_native(data)
+    if fmt == SPLIT_FORMAT:
+        raise PipesplitError("this is a split, not a workload; give the workload file")
+    if fmt is not None:
+        raise PipesplitError(f"unknown format {fmt!r:.40}; expected '{WORKLOAD_FORMAT}' or the paper's "
+                             "workload JSON (no 'format' field)")
+    return workload_from_paper(data)
+
+
+def split_from_json(data: object, workload: Workload) -> Placement:
+    """A parsed split document in either format, for ``workload``."""
+    fmt = _format_of(data)
+    if fmt == SPLIT_FORMAT:
+        return split_from_native(data, workload)
+    if fmt == WORKLOAD_FORMAT or (isinstance(data, dict) and "nodes" in data and "edges" in data):
+        raise PipesplitError("this is a workload, not a split; give a split file (as pipesplit solve -o writes)")
+    if fmt is not None:
+        raise PipesplitError(f"unknown format {fmt!r:.40}; expected '{SPLIT_FORMAT}' or the paper's split "
+                             "JSON (no 'format' field)")
+    return split_from_paper(data, workload)
+
+
 def load_workload(path: str | Path) -> tuple[Workload, Cluster]:
     """Read a workload in either format (detected from its content) with the cluster it names."""
     data = read_json(path)
-    fmt = _format_of(data)
     try:
-        if fmt == WORKLOAD_FORMAT:
-            return workload_from_native(data)
-        if fmt == SPLIT_FORMAT:
-            raise PipesplitError("this is a split, not a workload; give the workload file")
-        if fmt is not None:
-            raise PipesplitError(f"unknown format {fmt!r:.40}; expected '{WORKLOAD_FORMAT}' or the paper's "
-                                 "workload JSON (no 'format' field)")
-        return workload_from_paper(data)
+        return workload_from_json(data)
     except PipesplitError as e:
         raise _in_file(path, e) from None
 
@@ -66,16 +85,8 @@ def load_workload(path: str | Path) -> tuple[Workload, Cluster]:
 def load_split(path: str | Path, workload: Workload) -> Placement:
     """Read a split in either format for the given workload."""
     data = read_json(path)
-    fmt = _format_of(data)
     try:
-        if fmt == SPLIT_FORMAT:
-            return split_from_native(data, workload)
-        if fmt == WORKLOAD_FORMAT or (isinstance(data, dict) and "nodes" in data and "edges" in data):
-            raise PipesplitError("this is a workload, not a split; give a split file (as pipesplit solve -o writes)")
-        if fmt is not None:
-            raise PipesplitError(f"unknown format {fmt!r:.40}; expected '{SPLIT_FORMAT}' or the paper's split "
-                                 "JSON (no 'format' field)")
-        return split_from_paper(data, workload)
+        return split_from_json(data, workload)
     except PipesplitError as e:
         raise _in_file(path, e) from None
 
