@@ -119,15 +119,6 @@ def section(data: dict, key: str, where: str) -> dict:
     return x
 
 
-def items(data: dict, key: str, where: str) -> list:
-    """A required list field."""
-    x = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(x, list):
-        got = "lacks it" if not isinstance(data, dict) or key not in data else f"has {show(x)}"
-        raise PipesplitError(f"{where} needs a '{key}' list; it {got}")
-    return x
-
-
 def cluster_fields(spec: dict, accelerators: str, memory: str, cpus: str, where: str) -> Cluster:
     """The cluster from a reader's three fields: accelerator count (default 1), memory per accelerator
     in bytes (absent or null: no limit) and CPU cores (default 0)."""
