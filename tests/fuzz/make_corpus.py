@@ -348,6 +348,12 @@ def argv_cases(c: Corpus) -> None:
     a("evaluate: the split is a folder", "evaluate", W, "folder", files={"folder": None})
     a("evaluate: the workload given as the split", "evaluate", W, W)
     a("evaluate: the split given as the workload", "evaluate", S, S)
+    for v in (Raw("1" + "0" * 400), Raw("1e400"), Raw("NaN"), -5, "many", None):
+        doc = fresh(native_workload)
+        for k, node in enumerate(doc["nodes"]):
+            node["output_bytes"] = v if k == 2 else 1000.0
+        a(f"solve --link pcie4 with node 3 recording {v!r} output bytes", "solve", "b.json", "-q", "--link", "pcie4",
+          files={"b.json": dumps(doc)})
     a("import torch: not MODULE:FACTORY", "import", "torch", "no_colon_here", "-o", "out.json")
     a("import torch: a module that does not exist", "import", "torch", "no_such_module_x:f", "-o", "out.json")
     a("import torch: a factory that does not exist", "import", "torch", "json:no_such_factory", "-o", "out.json")
