@@ -113,6 +113,13 @@ class Workload:
                 k = int(bad[0])
                 raise PipesplitError(f"node {self.ids[k]} ({self.names[k]}) has {label} {arr[k]}; "
                                      "costs must be finite and non-negative")
+        with np.errstate(over="ignore"):
+            total_time = self.acc_time.sum() + self.cpu_time.sum() + 2 * self.out_cost.sum()
+            total_memory = self.memory.sum()
+        if not (np.isfinite(total_time) and np.isfinite(total_memory)):
+            what = "times" if not np.isfinite(total_time) else "memory sizes"
+            raise PipesplitError(f"the workload's {what} add up to more than 1e308, beyond what loads can be summed "
+                                 "in; give them in a larger unit")
         n = self.num_nodes
         if len(self.src) != len(self.dst):
             raise PipesplitError("edge source and target lists differ in length")

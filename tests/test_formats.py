@@ -397,3 +397,10 @@ def test_unreadable_json(tmp_path, text, expected):
 def test_a_split_or_an_unknown_format_given_as_a_workload(write_file):
     assert "this is a split, not a workload" in error_of(write_file("s.json", {"format": "pipesplit.split/1"}))
     assert "unknown format 'x/2'" in error_of(write_file("x.json", {"format": "x/2", "nodes": []}))
+
+
+@pytest.mark.parametrize("field,what", [("fpgaLatency", "times"), ("size", "memory sizes")])
+def test_costs_that_add_up_beyond_any_float(paper_data, write_file, field, what):
+    for node in paper_data["nodes"]:
+        node[field] = 1e308
+    assert f"the workload's {what} add up to more than 1e308" in error_of(write_file("w.json", paper_data))

@@ -188,6 +188,11 @@ def graph_cases(c: Corpus, fmt: str) -> None:
         doc["nodes"][0]["name"] = name
         doc["edges"].append(edge(fmt, 4, 1, 1.0))
         c.workload(f"{fmt} workload: cycle through a node named {name[:20]!r}", dumps(doc))
+    for field in ("fpgaLatency", "size") if fmt == "paper" else ("cpu_time", "output_transfer_time"):
+        doc = fresh(make)
+        for node in doc["nodes"]:
+            node[field] = 1e308
+        c.workload(f"{fmt} workload: every node's '{field}' is 1e308, so that they add up beyond any float", dumps(doc))
     if fmt == "paper":
         doc = fresh(make)
         doc["edges"].append({"sourceId": 1, "destId": 2, "cost": 0.6})
