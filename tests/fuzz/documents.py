@@ -6,9 +6,6 @@ from __future__ import annotations
 import copy
 import json
 
-NUMBER = object()  # marks a field that must be a number
-
-
 class Raw:
     """A JSON token written as it is (``Raw("1e400")``)."""
 
