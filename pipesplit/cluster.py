@@ -6,7 +6,12 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import PipesplitError
+
+# more pipeline stages than this is no real cluster, and the solvers' tables grow with the counts
+MAX_DEVICES = 65536
 
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
@@ -25,12 +30,21 @@ class Cluster:
     cpus: int = 0
 
     def __post_init__(self) -> None:
-        if self.accelerators < 0 or self.cpus < 0:
-            raise PipesplitError("the numbers of accelerators and CPU cores must be non-negative")
+        for name in ("accelerators", "cpus"):
+            x = getattr(self, name)
+            if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+                raise PipesplitError(f"the number of {{{name}}} must be a whole number, got {x!r}")
+            if not 0 <= x <= MAX_DEVICES:
+                raise PipesplitError(f"the numbers of accelerators and CPU cores must be non-negative and at most "
+                                     f"{MAX_DEVICES}; got {x} for {{{name}}}")
+            object.__setattr__(self, name, int(x))
         if self.accelerators + self.cpus == 0:
             raise PipesplitError("the cluster has no devices; give {accelerators} or {cpus}")
+        if isinstance(self.memory, bool) or not isinstance(self.memory, (int, float, np.number)):
+            raise PipesplitError(f"accelerator {{memory}} must be a number of bytes, got {self.memory!r}")
         if not self.memory >= 0:
-            raise PipesplitError(f"accelerator memory must be non-negative, got {self.memory}")
+            raise PipesplitError(f"accelerator {{memory}} must be non-negative, got {self.memory}")
+        object.__setattr__(self, "memory", float(self.memory))
 
     @property
     def num_devices(self) -> int:

@@ -45,16 +45,20 @@ class Workload:
 
     def __post_init__(self) -> None:
         n = len(self.ids)
-        self.ids = np.asarray(self.ids, dtype=np.int64)
-        for name in ("acc_time", "cpu_time", "memory", "out_cost"):
-            setattr(self, name, np.asarray(getattr(self, name), dtype=np.float64))
-        self.acc_ok = np.asarray(self.acc_ok, dtype=bool)
-        self.backward = np.asarray(self.backward, dtype=bool)
-        self.color = np.asarray(self.color, dtype=np.int64)
-        self.src = np.asarray(self.src, dtype=np.int64)
-        self.dst = np.asarray(self.dst, dtype=np.int64)
+        if n == 0:
+            raise PipesplitError("the workload has no nodes; a workload needs at least one node")
+        for name, dtype in (("ids", np.int64), ("acc_time", np.float64), ("cpu_time", np.float64),
+                            ("memory", np.float64), ("out_cost", np.float64), ("acc_ok", bool), ("backward", bool),
+                            ("color", np.int64), ("src", np.int64), ("dst", np.int64)):
+            try:
+                setattr(self, name, np.asarray(getattr(self, name), dtype=dtype).reshape(-1))
+            except (TypeError, ValueError, OverflowError) as e:
+                raise PipesplitError(f"workload field '{name}' cannot be read as {np.dtype(dtype).name} values "
+                                     f"({e.__class__.__name__}: {e})") from None
         if not self.names:
             self.names = [str(i) for i in self.ids]
+        if len(self.names) != n or not all(isinstance(x, str) for x in self.names):
+            raise PipesplitError(f"workload names must be {n} strings, one per node")
         for name in ("acc_time", "cpu_time", "memory", "acc_ok", "backward", "color", "out_cost"):
             if len(getattr(self, name)) != n:
                 raise PipesplitError(f"workload field '{name}' has {len(getattr(self, name))} entries for {n} nodes")
@@ -149,6 +153,13 @@ class Workload:
                 k = int(bad[0])
                 raise PipesplitError(f"node {self.ids[k]} ({self.names[k]}) has {label} {arr[k]}; "
                                      "costs must be finite and non-negative")
+        with np.errstate(over="ignore"):
+            total_time = self.acc_time.sum() + self.cpu_time.sum() + 2 * self.out_cost.sum()
+            total_memory = self.memory.sum()
+        if not (np.isfinite(total_time) and np.isfinite(total_memory)):
+            what = "times" if not np.isfinite(total_time) else "memory sizes"
+            raise PipesplitError(f"the workload's {what} add up to more than 1e308, beyond what loads can be summed "
+                                 "in; give them in a larger unit")
         n = self.num_nodes
         if len(self.src) != len(self.dst):
             raise PipesplitError("edge source and target lists differ in length")
@@ -184,9 +195,9 @@ class Workload:
         return {int(i): k for k, i in enumerate(self.ids.tolist())}
 
     def label(self, k: int) -> str:
-        """How an error message names node k."""
+        """How an error message names node k (its name on one line, shortened)."""
         name = self.names[k]
-        return f"{self.ids[k]}" if name == str(self.ids[k]) else f"{self.ids[k]} ({name})"
+        return f"{self.ids[k]}" if name == str(self.ids[k]) else f"{self.ids[k]} ({one_line(name)})"
 
     @cached_property
     def class_of(self) -> np.ndarray:
@@ -219,6 +230,16 @@ class Workload:
             raise PipesplitError(f"the graph has a cycle: {shown} -> {self.label(cycle[0])}; "
                                  "a workload must be a DAG")
         return order
+
+
+def one_line(text: str, width: int = 60) -> str:
+    """``text`` for a one-line message: control characters escaped, cut to ``width`` characters.
+
+    >>> one_line("a\\nb")
+    'a\\\\nb'
+    """
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return shown if len(shown) <= width else shown[: width - 3] + "..."
 
 
 def id_index(ids) -> dict:

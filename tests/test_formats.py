@@ -269,7 +269,7 @@ def test_native_errors(write_file):
         ({"edges": [[0, 1], [1, 0]]}, "cycle"),
         ({"edges": [[0]]}, "edge #0"),
         ({"nodes": [{"id": 0, "accelerator_time": 1.0, "cpu_time": 2.0}] * 2, "edges": []}, "duplicate node id 0"),
-        ({"nodes": [{"id": "a", "accelerator_time": 1.0, "cpu_time": 2.0}], "edges": []}, "integer 'id'"),
+        ({"nodes": [{"id": "a", "accelerator_time": 1.0, "cpu_time": 2.0}], "edges": []}, "node ids must be integers"),
         ({"nodes": [{"id": 0, "accelerator_time": -1.0, "cpu_time": 2.0}], "edges": []}, "accelerator time"),
     ]
     for i, (change, expected) in enumerate(cases):
@@ -303,3 +303,104 @@ def test_write_json_refuses_to_overwrite_an_input(tmp_path):
     assert read_json(tmp_path / "out.json") == {"x": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json", "out.json"]  # no temporary left behind
 
+
+
+# ---------------------------------------------------------------- types of ids and fields
+
+
+@pytest.mark.parametrize("value", [1.0, "1", True, 2**63])
+def test_ids_must_be_json_integers(paper_data, write_file, value):
+    # 1.0, "1" and true would collide with id 1 after conversion: every id must be written as an integer
+    paper_data["nodes"][1]["id"] = value
+    message = error_of(write_file("w.json", paper_data))
+    assert "node #1" in message and "node ids must be integers" in message
+
+
+@pytest.mark.parametrize("value", [1.0, "1", True, [1], None])
+def test_edge_ends_must_be_json_integers(paper_data, write_file, value):
+    paper_data["edges"][2]["sourceId"] = value
+    message = error_of(write_file("w.json", paper_data))
+    assert "edge #2" in message and "node ids are integers" in message
+
+
+@pytest.mark.parametrize("value", [1.0, "1", True, [1]])
+def test_split_entries_must_be_json_integers(write_file, value):
+    w, _ = training_workload()
+    path = write_file("split.json", {"fpgas": [{"nodes": [value, 2]}, {"nodes": [3]}], "cpus": []})
+    with pytest.raises(PipesplitError, match="split device #0 names node .*node ids are integers"):
+        load_split(path, w)
+
+
+def test_a_split_that_leaves_a_node_out_is_an_error(write_file):
+    w, _ = training_workload()
+    path = write_file("split.json", {"fpgas": [{"nodes": [1]}, {"nodes": [2]}], "cpus": []})
+    with pytest.raises(PipesplitError, match=r"does not place node 3 \(loss\) \(and 1 more\).*another workload"):
+        load_split(path, w)
+
+
+def test_a_workload_without_nodes(paper_data, write_file):
+    paper_data["nodes"], paper_data["edges"] = [], []
+    assert "the workload has no nodes" in error_of(write_file("w.json", paper_data))
+    with pytest.raises(PipesplitError, match="the workload has no nodes"):
+        Workload.from_lists(ids=[], acc_time=[], cpu_time=[], edges=[])
+
+
+@pytest.mark.parametrize("field,value,expected", [
+    ("cluster", None, "'cluster' = null; expected an object"),
+    ("cluster", [4], "'cluster' = [4]; expected an object"),
+    ("units", "ms", "'units' = \"ms\"; expected an object"),
+    ("units", {"time": 5}, "'time' = 5; expected a string"),
+])
+def test_native_sections_must_be_objects(write_file, field, value, expected):
+    w, cluster = training_workload()
+    data = workload_to_native(w, cluster)
+    data[field] = value
+    assert expected in error_of(write_file("w.json", data))
+
+
+BOUNDS = "whole number of devices from 0 to 65536"
+
+
+@pytest.mark.parametrize("token,expected", [
+    ("1e400", "'maxFPGAs' = Infinity; expected a " + BOUNDS), ("NaN", "'maxFPGAs' = NaN; expected a " + BOUNDS),
+    ("1.5", "'maxFPGAs' = 1.5; expected a " + BOUNDS), ("-1", "'maxFPGAs' = -1; expected a " + BOUNDS),
+    ("70000", "'maxFPGAs' = 70000; expected a " + BOUNDS), ("1" + "0" * 30, "; expected a " + BOUNDS),
+    ("1" + "0" * 400, "too large a number; give a value below 1e308"),
+])
+def test_device_counts_must_be_whole_and_bounded(paper_data, write_file, token, expected):
+    text = json.dumps(paper_data).replace('"maxFPGAs": 2', f'"maxFPGAs": {token}')
+    assert expected in error_of(write_file("w.json", text))
+
+
+@pytest.mark.parametrize("field,value", [("name", 5), ("layerId", [1]), ("colorClass", 1.5)])
+def test_node_fields_of_the_wrong_type(paper_data, write_file, field, value):
+    paper_data["nodes"][2][field] = value
+    message = error_of(write_file("w.json", paper_data))
+    assert "node 3" in message and f"'{field}'" in message
+
+
+def test_names_with_control_characters_stay_on_one_line(paper_data, write_file):
+    paper_data["nodes"][0]["name"] = "two\nlines"
+    paper_data["edges"].append({"sourceId": 4, "destId": 1, "cost": 1.0})
+    message = error_of(write_file("w.json", paper_data))
+    assert "1 (two\\nlines)" in message
+
+
+@pytest.mark.parametrize("text,expected", [("[" * 3000, "nested too deeply"), ("1" * 5000, "4300 digits"),
+                                           (b"\xff\xfe{}", "cannot read it")])
+def test_unreadable_json(tmp_path, text, expected):
+    path = tmp_path / "w.json"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    assert expected in error_of(path)
+
+
+def test_a_split_or_an_unknown_format_given_as_a_workload(write_file):
+    assert "this is a split, not a workload" in error_of(write_file("s.json", {"format": "pipesplit.split/1"}))
+    assert "unknown format 'x/2'" in error_of(write_file("x.json", {"format": "x/2", "nodes": []}))
+
+
+@pytest.mark.parametrize("field,what", [("fpgaLatency", "times"), ("size", "memory sizes")])
+def test_costs_that_add_up_beyond_any_float(paper_data, write_file, field, what):
+    for node in paper_data["nodes"]:
+        node[field] = 1e308
+    assert f"the workload's {what} add up to more than 1e308" in error_of(write_file("w.json", paper_data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from ..cluster import Cluster, parse_bytes
 from ..errors import PipesplitError
@@ -63,6 +64,10 @@ def with_link(workload: Workload, path: str, link_name: str, accelerator: str | 
     if found is None or any(int(i) not in found for i in workload.ids):
         raise PipesplitError(f"{path} does not record each node's output bytes, so --link cannot price its "
                              "transfers; import the model with pipesplit import, or leave out --link")
+    for i in workload.ids.tolist():
+        if not 0 <= found[i] < math.inf:
+            raise PipesplitError(f"{path}: node {i} records {found[i]} output bytes; expected a finite, non-negative "
+                                 "number (import the model again), or leave out --link")
     return reprice(workload, found, link_name, accelerator)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 
+from ..errors import PipesplitError
+from ..formats import dump_json
 from ..solvers.registry import METHOD_NAMES
 from .common import add_cluster_flags, load_workload_and_cluster
-from .solve import add_method_flags, method_settings
+from .solve import add_method_flags, ignored_flags, method_settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -61,12 +62,24 @@ def format_table(rows: list[dict], unit: str, objective: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     workload, cluster = load_workload_and_cluster(args)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
+    if args.methods is not None:
+        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+        if not methods:
+            raise PipesplitError("--methods names no method; give e.g. --methods dp,ip")
+    else:
+        from ..solvers.run import applicable_methods
+        methods = applicable_methods(args.objective, expert=bool(args.expert))
+    settings = method_settings(args)
+    for note in ignored_flags(args, [m for m in methods if m in METHOD_NAMES]):
+        print(f"pipesplit: {note}", file=sys.stderr)
     show = not args.quiet and not args.json
-    rows = compare_methods(workload, cluster, methods, args.objective, method_settings(args),
+    rows = compare_methods(workload, cluster, methods, args.objective, settings,
                            progress=(lambda s: print(s, file=sys.stderr, flush=True)) if show else None)
+    failed = [r for r in rows if r.get("value") is None]
+    if len(failed) == len(rows):
+        raise PipesplitError(f"no method found a split; {failed[0]['method']}: {failed[0]['error']}")
     if args.json:
-        print(json.dumps({"workload": args.workload, "objective": args.objective, "time_unit": workload.time_unit,
+        print(dump_json({"workload": args.workload, "objective": args.objective, "time_unit": workload.time_unit,
                           "results": rows}))
     else:
         print(format_table(rows, workload.time_unit, args.objective))

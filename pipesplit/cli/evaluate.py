@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from ..formats import load_split
+from ..formats import dump_json, load_split
 from ..formats.native import split_to_native
 from ..placement import contiguity_violations, evaluate
 from .common import add_cluster_flags, load_workload_and_cluster, print_result
@@ -30,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = split_to_native(workload, placement, evaluation)
         out.update(feasible=evaluation.feasible, contiguous=contiguous, violations=evaluation.violations)
-        print(json.dumps(out))
+        print(dump_json(out))
     else:
         lines = [f"contiguous: {'yes' if contiguous else 'no'}", f"feasible: {'yes' if evaluation.feasible else 'NO'}"]
         lines += [f"violation: {v}" for v in evaluation.violations]

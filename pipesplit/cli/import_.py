@@ -72,9 +72,19 @@ def _common_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace, source: str | None) -> None:
+    """Refuse bad flag values and an unusable output before any import work."""
     check_output_path(args.output, (source,) if source else ())
     if args.runs < 1 or args.warmup < 0:
         raise PipesplitError("--runs must be at least 1 and --warmup non-negative")
+    if args.threads < 1:
+        raise PipesplitError(f"--threads must be at least 1, got {args.threads}")
+    for flag in ("batch", "seq_len"):
+        if getattr(args, flag, None) is not None and getattr(args, flag) < 1:
+            raise PipesplitError(f"--{flag.replace('_', '-')} must be at least 1, got {getattr(args, flag)}")
+    _cluster(args)
+    from ..frontends.catalog import get_link
+
+    get_link(args.link, args.accelerator or args.estimate)
     if not args.profile and not args.estimate:
         args.profile = ["cpu"]
 

@@ -13,6 +13,8 @@ Workload (``"format": "pipesplit.workload/1"``)::
 Every time (``accelerator_time``, ``cpu_time``, ``output_transfer_time``, the time to send the node's
 output to another device) is in ``units.time``; memory is in bytes. ``accelerator_memory_bytes`` may be
 null for no limit. ``colocation`` is an integer class shared by nodes that must sit on one device.
+Ids are JSON integers (``1``, not ``1.0`` or ``"1"``); ``name``, ``op_type`` and ``units.time`` are
+strings, ``layer`` an integer or a string; an absent ``cluster`` is one accelerator.
 
 Split (``"format": "pipesplit.split/1"``): ``devices[]`` with ``name``, ``kind`` (``accelerator`` or
 ``cpu``), ``nodes`` (ids) and the device's figures, plus ``max_load``, ``method`` and ``optimal``.
@@ -28,7 +30,7 @@ from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..placement import Evaluation, Placement
 from ..workload import NO_CLASS, Workload, id_index
-from .fields import cluster_fields, flag, number
+from .fields import EDGE_HINT, cluster_fields, endpoint, flag, integer, label, node_id, number, section, show, text
 
 WORKLOAD_FORMAT = "pipesplit.workload/1"
 SPLIT_FORMAT = "pipesplit.split/1"
@@ -41,43 +43,41 @@ def workload_from_native(data: dict) -> tuple[Workload, Cluster]:
         raise PipesplitError("the workload needs a 'nodes' list and an 'edges' list")
     cols: dict[str, list] = {k: [] for k in ("ids", "names", "a", "p", "mem", "c", "ok", "bwd", "color", "layer", "op")}
     for k, node in enumerate(nodes):
-        if not isinstance(node, dict) or isinstance(node.get("id"), bool) or not isinstance(node.get("id"), int):
+        if not isinstance(node, dict) or "id" not in node:
             raise PipesplitError(f"node #{k} needs an integer 'id'")
-        where = f"node {node['id']}"
-        cols["ids"].append(node["id"])
-        cols["names"].append(str(node.get("name", node["id"])))
+        nid = node_id(node["id"], f"node #{k}")
+        where = f"node {nid}"
+        cols["ids"].append(nid)
+        cols["names"].append(text(node, "name", where, default=str(nid)))
         cols["a"].append(number(node, "accelerator_time", where))
         cols["p"].append(number(node, "cpu_time", where))
         cols["mem"].append(number(node, "memory_bytes", where, default=0.0))
         cols["c"].append(number(node, "output_transfer_time", where, default=0.0))
         cols["ok"].append(flag(node, "accelerator_ok", where, default=True))
         cols["bwd"].append(flag(node, "backward", where, default=False))
-        c = node.get("colocation")
-        if c is not None and (isinstance(c, bool) or not isinstance(c, int) or c < 0):
-            raise PipesplitError(f"{where} has colocation {c!r}; expected a non-negative integer or null")
+        c = integer(node, "colocation", where)
         cols["color"].append(NO_CLASS if c is None else c)
-        cols["layer"].append(node.get("layer"))
-        cols["op"].append(node.get("op_type"))
+        cols["layer"].append(label(node, "layer", where))
+        cols["op"].append(text(node, "op_type", where))
     index = id_index(cols["ids"])
     src, dst = [], []
     for j, e in enumerate(edges):
         if not isinstance(e, (list, tuple)) or len(e) != 2:
-            raise PipesplitError(f"edge #{j} is {e!r}; expected [source id, target id]")
-        for x in e:
-            if x not in index or isinstance(x, bool):
-                raise PipesplitError(f"edge #{j} ({e[0]!r} -> {e[1]!r}) refers to unknown node {x!r}; "
-                                     "every edge must join two listed nodes")
-        src.append(index[e[0]])
-        dst.append(index[e[1]])
+            raise PipesplitError(f"edge #{j} is {show(e)}; expected [source id, target id]")
+        where = f"edge #{j} ({show(e[0], 20)} -> {show(e[1], 20)})"
+        src.append(endpoint(e[0], index, where, EDGE_HINT))
+        dst.append(endpoint(e[1], index, where, EDGE_HINT))
+    units = section(data, "units", "the workload")
     workload = Workload(
         ids=np.asarray(cols["ids"], dtype=np.int64), acc_time=cols["a"], cpu_time=cols["p"], memory=cols["mem"],
         acc_ok=cols["ok"], backward=cols["bwd"], color=cols["color"], out_cost=cols["c"],
         src=np.asarray(src, dtype=np.int64), dst=np.asarray(dst, dtype=np.int64), names=cols["names"],
         layer=cols["layer"] if any(x is not None for x in cols["layer"]) else None,
         op_type=cols["op"] if any(x is not None for x in cols["op"]) else None,
-        time_unit=str(data.get("units", {}).get("time", "ms")),
+        time_unit=text(units, "time", "the workload's units", default="ms"),
     )
-    cluster = cluster_fields(data.get("cluster", {}), "accelerators", "accelerator_memory_bytes", "cpus", "the cluster")
+    cluster = cluster_fields(section(data, "cluster", "the workload"), "accelerators", "accelerator_memory_bytes",
+                             "cpus", "the cluster")
     return workload, cluster
 
 

@@ -4,6 +4,8 @@ Workload: ``maxSizePerFPGA``, ``maxFPGAs``, ``maxCPUs``, ``nodes[]`` (``id``, ``
 ``cpuLatency``, ``fpgaLatency``, ``isBackwardNode``, optional ``colorClass``, ``size``, ``name``,
 ``layerId``) and ``edges[]`` (``sourceId``, ``destId``, ``cost``). Split:
 ``{"maxLoad": x, "fpgas": [{"load": x, "nodes": [ids]}], "cpus": [...]}``.
+
+Ids are JSON integers (``1``, not ``1.0`` or ``"1"``), names strings, ``layerId`` an integer or a string.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ..cluster import Cluster
 from ..errors import PipesplitError
 from ..placement import Evaluation, Placement
 from ..workload import NO_CLASS, Workload, id_index
-from .fields import cluster_fields, flag, number
+from .fields import EDGE_HINT, cluster_fields, endpoint, flag, integer, label, node_id, number, show, text
 
 
 def workload_from_paper(data: dict) -> tuple[Workload, Cluster]:
@@ -32,22 +34,18 @@ def workload_from_paper(data: dict) -> tuple[Workload, Cluster]:
             raise PipesplitError(f"node #{k} is not an object")
         if "id" not in node:
             raise PipesplitError(f"node #{k} lacks the field 'id'")
-        nid = node["id"]
-        if isinstance(nid, bool) or not isinstance(nid, int):
-            raise PipesplitError(f"node #{k} has id {nid!r}; node ids must be integers")
+        nid = node_id(node["id"], f"node #{k}")
         where = f"node {nid}"
         ids.append(nid)
-        names.append(str(node.get("name", nid)))
+        names.append(text(node, "name", where, default=str(nid)))
         a.append(number(node, "fpgaLatency", where))
         p.append(number(node, "cpuLatency", where))
         mem.append(number(node, "size", where, default=0.0))
         ok.append(flag(node, "supportedOnFpga", where))
         bwd.append(flag(node, "isBackwardNode", where, default=False))
-        c = node.get("colorClass")
-        if c is not None and (isinstance(c, bool) or not isinstance(c, int) or c < 0):
-            raise PipesplitError(f"{where} has colorClass {c!r}; expected a non-negative integer")
+        c = integer(node, "colorClass", where)
         color.append(NO_CLASS if c is None else c)
-        layer.append(node.get("layerId"))
+        layer.append(label(node, "layerId", where))
     index = id_index(ids)
     n = len(ids)
     cost = np.zeros(n)
@@ -59,11 +57,9 @@ def workload_from_paper(data: dict) -> tuple[Workload, Cluster]:
         for key in ("sourceId", "destId"):
             if key not in e:
                 raise PipesplitError(f"edge #{j} lacks the field '{key}'")
-            if e[key] not in index:
-                raise PipesplitError(f"edge #{j} ({e.get('sourceId')} -> {e.get('destId')}) refers to unknown node "
-                                     f"{e[key]!r}; every edge must join two listed nodes")
-        u, v = index[e["sourceId"]], index[e["destId"]]
-        c = number(e, "cost", f"edge #{j} ({e['sourceId']} -> {e['destId']})")
+        where = f"edge #{j} ({show(e['sourceId'], 20)} -> {show(e['destId'], 20)})"
+        u, v = endpoint(e["sourceId"], index, where, EDGE_HINT), endpoint(e["destId"], index, where, EDGE_HINT)
+        c = number(e, "cost", where)
         if cost_seen[u] and cost[u] != c:
             raise PipesplitError(f"edges out of node {ids[u]} have different costs ({cost[u]} and {c}); "
                                  "a node's output costs the same to send on every edge")
@@ -122,22 +118,29 @@ def latency_split_to_paper(workload: Workload, placement: Placement, latency: fl
 
 def split_from_paper(data: dict, workload: Workload) -> Placement:
     """Read the paper's output JSON. Backward nodes it does not list (an inference split given for a
-    training workload) go where their colocation class is, as the paper does."""
-    if not isinstance(data, dict) or not isinstance(data.get("fpgas", []), list):
+    training workload) go where their colocation class is, as the paper does; every other node must be
+    listed."""
+    if not isinstance(data, dict) or not ("fpgas" in data or "cpus" in data):
         raise PipesplitError("not a split: expected an object with 'fpgas' and 'cpus' lists")
     fpgas, cpus = data.get("fpgas", []), data.get("cpus", [])
+    for key, entries in (("fpgas", fpgas), ("cpus", cpus)):
+        if not isinstance(entries, list):
+            raise PipesplitError(f"the split has '{key}' = {show(entries)}; expected a list of devices")
     device = np.full(workload.num_nodes, -1, dtype=np.int64)
-    for d, entry in enumerate(list(fpgas) + list(cpus)):
+    for d, entry in enumerate(fpgas + cpus):
         if not isinstance(entry, dict) or not isinstance(entry.get("nodes"), list):
             raise PipesplitError(f"split device #{d} lacks its 'nodes' list")
         for nid in entry["nodes"]:
-            k = workload.index_of.get(nid) if isinstance(nid, int) else None
-            if k is None:
-                raise PipesplitError(f"the split places node {nid!r}, which the workload does not have")
+            k = endpoint(nid, workload.index_of, f"split device #{d}", "is the split for another workload?")
             if device[k] >= 0 and device[k] != d:
                 raise PipesplitError(f"the split places node {nid} on two devices")
             device[k] = d
     fill_from_classes(workload, device)
+    missing = np.flatnonzero(device < 0)
+    if len(missing):
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise PipesplitError(f"the split does not place node {workload.label(int(missing[0]))}{more}; a split must "
+                             "place every node of the workload (is it for another workload?)")
     return Placement(device, accelerators=len(fpgas), cpus=len(cpus))
 
 

@@ -8,6 +8,7 @@ the link's bandwidth) and writes it with the byte counts kept beside the times, 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,7 +107,10 @@ def output_bytes_of(data: dict) -> dict[int, float] | None:
         b = node.get(OUTPUT_BYTES_NATIVE, node.get(OUTPUT_BYTES_PAPER))
         if isinstance(b, bool) or not isinstance(b, (int, float)):
             return None
-        found[node.get("id")] = float(b)
+        try:
+            found[node.get("id")] = float(b)
+        except OverflowError:  # an integer beyond any float
+            found[node.get("id")] = math.inf if b > 0 else -math.inf
     return found
 
 
