@@ -33,7 +33,7 @@ from ..heuristics.latency import (
 )
 from ..result import LatencyOptions, Solution, latency_solution
 from .model import MipModel, certify, solve_mip
-from .throughput import IPOptions, senders_of
+from .throughput import IPOptions, check_program_size, senders_of
 
 
 def build_latency_ip(a: np.ndarray, p_node: np.ndarray, unit_of: np.ndarray, mem: np.ndarray, bad: np.ndarray,
@@ -57,7 +57,8 @@ def build_latency_ip(a: np.ndarray, p_node: np.ndarray, unit_of: np.ndarray, mem
     if len(badu) and G:
         m.set_ub(x[badu], 0.0)
     if math.isfinite(memory) and mem.sum() > memory and G:
-        heavy = np.flatnonzero(mem > 0)
+        m.set_ub(x[np.flatnonzero(mem > memory)], 0.0)  # fits on no accelerator (memory 0 included)
+        heavy = np.flatnonzero((mem > 0) & (mem <= memory))
         for d in range(K):
             cols = x[heavy][:, d * q:(d + 1) * q].ravel()
             m.add_rows(np.zeros(len(cols)), cols, np.repeat(mem[heavy] / memory, q), hi=1.0)
@@ -176,6 +177,7 @@ def ip_latency_split(workload: Workload, cluster: Cluster, *, options: IPOptions
     baselines = [b for b in baselines if b.feasible and math.isfinite(b.value)]
     best = min(baselines, key=lambda b: b.value) if baselines else None
     units = contract(w)
+    check_program_size(units.num_units, max(1, cluster.accelerators * latency.calls_per_accelerator), options)
     if best is None:
         ub = float(w.cpu_time.sum() + w.acc_time.sum() + 2 * w.out_cost.sum()) + 1.0
     else:

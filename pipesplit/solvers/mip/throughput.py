@@ -47,13 +47,15 @@ from .model import MipModel, certify, solve_mip
 class IPOptions:
     """``time_limit`` seconds and relative ``gap`` at which HiGHS stops; ``objective`` is ``"max"``
     (max load) or ``"fwd+bwd"`` (max forward load + max backward load); ``warm_start`` runs the
-    dynamic program first and hands its split to HiGHS."""
+    dynamic program first and hands its split to HiGHS; ``max_placements``: the most (unit, device)
+    binaries a program may have (beyond that HiGHS needs more than a few GiB: refused at once)."""
 
     time_limit: float = 300.0
     gap: float = 1e-4
     objective: str = "max"
     warm_start: bool = True
     threads: int | None = None
+    max_placements: int = 200_000
 
     def __post_init__(self) -> None:
         if self.objective not in ("max", "fwd+bwd"):
@@ -304,6 +306,14 @@ def build_throughput_ip(a: np.ndarray, p: np.ndarray, mem: np.ndarray, bad: np.n
 
 
 # ---------------------------------------------------------------------------------------- glue
+def check_program_size(units: int, slots: int, options: IPOptions) -> None:
+    """Refuse, in one line, a program with more (unit, device) binaries than ``options.max_placements``."""
+    if units * slots > options.max_placements:
+        raise PipesplitError(f"the integer program would place {units:,} units on {slots} devices "
+                             f"({units * slots:,} binaries, over the limit of {options.max_placements:,}, beyond "
+                             "which HiGHS needs more memory than a workstation has); use {method}=dp or dp-linear")
+
+
 def _chain_order(units: Units, unit_dev: np.ndarray, num_dev: int) -> np.ndarray | None:
     """An order of devices along which the units' prefixes are ideals (None if the split has a cycle)."""
     u, v = unit_dev[units.src], unit_dev[units.dst]
@@ -412,6 +422,7 @@ def ip_throughput(workload: Workload, cluster: Cluster, contiguous: bool, option
     w = workload
     units = contract(w, keep_memory=memory_may_bind(w, cluster)) if contiguous else class_units(w)
     check_basic_feasibility(w, cluster, units)
+    check_program_size(units.num_units, cluster.accelerators + cluster.cpus, options)
     split = options.objective == "fwd+bwd"
     fb = np.stack([~w.backward, w.backward]).astype(np.float64)
     a = np.stack([np.bincount(units.unit_of, weights=w.acc_time * f, minlength=units.num_units) for f in fb])
