@@ -37,7 +37,7 @@ class DPOptions:
     ``linear``: options of the linearized run that provides the upper bound."""
 
     max_ideals: int = 3_000_000
-    memory_budget: float = 4 * 2**30
+    memory_budget: float = 2 * 2**30
     linear: LinearOptions = LinearOptions()
 
 

@@ -53,7 +53,7 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | No
     frontier stays narrow, a lower bound elsewhere) and the depth-level lower bound.
     """
     n = units.num_units
-    exact, lower = count_ideals(units, max_states=min(max_ideals, 200_000))
+    exact, lower = count_ideals(units, max_states=max_ideals)
     if exact is not None and exact > max_ideals:
         raise _too_many(max_ideals, f"{exact:.3g}")
     lower = max(lower, ideal_count_lower_bound(units))
@@ -77,7 +77,7 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | No
     return Lattice(masks=masks, down_ptr=ptr, down_x=up_x[by], down_j=up_from[by])
 
 
-def count_ideals(units: Units, max_states: int = 200_000, max_work: int = 20_000_000) -> tuple[int | None, float]:
+def count_ideals(units: Units, max_states: int = 200_000, max_work: int = 10_000_000) -> tuple[int | None, float]:
     """(the number of ideals, or None if undecided; a lower bound on it), by a sweep over the units in
     topological order that keeps, for each pattern of the *frontier* (units seen that still have unseen
     successors) an ideal of the units seen so far can show, how many ideals show it. Distinct patterns
