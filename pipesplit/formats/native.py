@@ -13,6 +13,8 @@ Workload (``"format": "pipesplit.workload/1"``)::
 Every time (``accelerator_time``, ``cpu_time``, ``output_transfer_time``, the time to send the node's
 output to another device) is in ``units.time``; memory is in bytes. ``accelerator_memory_bytes`` may be
 null for no limit. ``colocation`` is an integer class shared by nodes that must sit on one device.
+Importers add ``output_bytes`` per node, and the PyTorch importer ``torch_nodes`` (the exported graph's
+operator names behind the node); readers ignore fields they do not know.
 
 Split (``"format": "pipesplit.split/1"``): ``devices[]`` with ``name``, ``kind`` (``accelerator`` or
 ``cpu``), ``nodes`` (ids) and the device's figures, plus ``max_load``, ``method`` and ``optimal``.
