@@ -8,9 +8,9 @@ import sys
 
 from .. import __version__
 from ..errors import PipesplitError
-from . import compare, evaluate, import_, solve
+from . import compare, evaluate, import_, run, solve
 
-SUBCOMMANDS = [solve, evaluate, import_, compare]
+SUBCOMMANDS = [solve, evaluate, import_, compare, run]
 
 
 def build_parser() -> argparse.ArgumentParser:
