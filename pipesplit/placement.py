@@ -185,7 +185,7 @@ def _relay_transfers(w: Workload, d: np.ndarray, nd: int, order: list[int]) -> t
         np.add.at(tin, far[k], c)
         np.add.at(between, np.minimum(here[k], far[k]) + 1, c)
         np.add.at(between, np.maximum(here[k], far[k]), -c)
-    between = np.cumsum(between)
+    between = np.maximum(np.cumsum(between), 0.0)  # no rounding below zero
     return (tin + between)[pos], (out + between)[pos]
 
 

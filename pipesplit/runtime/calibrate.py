@@ -30,7 +30,8 @@ class Link:
 
 
 def fit_link(samples: list[tuple[int, float]]) -> Link:
-    """Least-squares fit of one-way time = latency + bytes / bandwidth (latency at least 0).
+    """Fit of one-way time = latency + bytes / bandwidth, least squares relative to each time (so that
+    small messages, whose time is mostly latency, weigh as much as large ones); latency at least 0.
 
     >>> link = fit_link([(0, 0.05), (1000, 0.06), (2000, 0.07)])
     >>> round(link.latency_ms, 6), round(link.bytes_per_ms, 3)
@@ -38,14 +39,15 @@ def fit_link(samples: list[tuple[int, float]]) -> Link:
     """
     x = np.array([b for b, _ in samples], float)
     y = np.array([t for _, t in samples], float)
-    slope, intercept = np.polyfit(x, y, 1)
+    slope, intercept = np.polyfit(x, y, 1, w=1.0 / np.maximum(y, 1e-9))
     slope = max(float(slope), 1e-12)
     return Link(latency_ms=max(float(intercept), 0.0), bytes_per_ms=1.0 / slope, samples=list(samples))
 
 
 def ping_pong(rank: int, peer: int, device, rounds: int = 20, warmup: int = 3) -> list[tuple[int, float]]:
     """(bytes, one-way ms) for each size: rank ``rank`` sends to ``peer`` and waits for the echo; the other
-    side echoes. Both ranks call this with each other as ``peer``; the lower rank leads."""
+    side echoes. Both ranks call this with each other as ``peer``; the lower rank leads. Messages go the
+    way the pipeline stages send theirs (``batch_isend_irecv``; plain ``send``/``recv`` are slower on gloo)."""
     import torch
     import torch.distributed as dist
 
@@ -56,12 +58,9 @@ def ping_pong(rank: int, peer: int, device, rounds: int = 20, warmup: int = 3) -
         times = []
         for r in range(warmup + rounds):
             begin = time.perf_counter()
-            if lead:
-                dist.send(t, peer)
-                dist.recv(t, peer)
-            else:
-                dist.recv(t, peer)
-                dist.send(t, peer)
+            for op in ((dist.isend, dist.irecv) if lead else (dist.irecv, dist.isend)):
+                for w in dist.batch_isend_irecv([dist.P2POp(op, t, peer)]):  # as the pipeline's stages send
+                    w.wait()
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             if r >= warmup:

@@ -85,11 +85,13 @@ def split_stages(gm: torch.fx.GraphModule, stage_of: dict[str, int], num_stages:
 class StageModule(nn.Module):
     """One stage: the partition's graph with the weights it reads as its own parameters and buffers.
 
-    ``forward(*live_inputs)`` returns the tuple of live outputs; ``param_names`` maps each parameter's
+    ``forward(*live_inputs)`` returns the tuple of live outputs (dense, except on stage ``last``, whose outputs
+    are the model's); ``param_names`` maps each parameter's
     name here to its name in the model (for comparing gradients)."""
 
-    def __init__(self, split: torch.fx.GraphModule, spec: StageSpec, root: nn.Module):
+    def __init__(self, split: torch.fx.GraphModule, spec: StageSpec, root: nn.Module, last: int):
         super().__init__()
+        self.last = last
         call = next(n for n in split.graph.nodes if n.op == "call_module" and n.target == f"submod_{spec.index}")
         self.graph_module = getattr(split, call.target)
         self.spec = spec
@@ -117,6 +119,8 @@ class StageModule(nn.Module):
         args = [live[k] if kind == "live" else getattr(self, k) for kind, k in self._args]
         result = self.graph_module(*args)
         out = tuple(result[k] if kind == "made" else live[k] for kind, k in self._outs)
+        if self.spec.index < self.last:
+            out = tuple(t.contiguous() for t in out)  # sends need dense tensors
         if self.record is not None:
             self.record.append([t.detach().cpu() for t in out])
         return out

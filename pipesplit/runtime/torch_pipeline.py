@@ -179,6 +179,9 @@ def run_pipeline(factory: str, split_path: str | Path, workload_path: str | Path
     if n != s:
         raise PipesplitError(f"the split uses {s} devices, so the pipeline has {s} stages; --processes {n} does not "
                              "match (one process per stage)")
+    if options.schedule == "1f1b" and options.microbatches < s:
+        raise PipesplitError(f"the 1f1b schedule needs at least as many micro-batches as stages ({s}); give "
+                             f"--microbatches {s} or more")
     if options.training and not plan.workload.is_training:
         raise PipesplitError("--training needs a training workload (pipesplit import torch --training): its "
                              "backward times are part of the prediction")

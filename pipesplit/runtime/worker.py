@@ -131,7 +131,7 @@ def work(rank: int, job: Job, device) -> dict:
     ep = export_model(model, args, kwargs)
     gm = flat_module(ep)
     split, specs = split_stages(gm, job.stage_of, s)
-    module = StageModule(split, specs[rank], gm).to(device)
+    module = StageModule(split, specs[rank], gm, s - 1).to(device)
     first_name = {id(p): name for name, p in model.named_parameters()}
     canonical = {local: first_name[id(model.get_parameter(target))] for local, target in module.param_names.items()}
     flat, spec = flat_inputs(ep, args, kwargs)
@@ -168,7 +168,7 @@ def work(rank: int, job: Job, device) -> dict:
     module.record = [] if rank == s - 1 else None
     step(schedule, m, losses)
     mine = {"outputs": module.record,
-            "losses": [float(x) for x in losses] if rank == s - 1 else None,
+            "losses": [float(x.detach()) for x in losses] if rank == s - 1 else None,
             "grads": {canonical[k]: p.grad.detach().cpu() for k, p in module.named_parameters() if p.grad is not None}}
     gathered = [None] * s if rank == 0 else None
     dist.gather_object(mine, gathered, dst=0)
@@ -207,7 +207,7 @@ def compare(model, spec, mbs: list[list], gathered: list[dict], training: bool) 
         if training:
             loss = pipeline_loss(out)
             loss.backward()
-            ref_loss.append(float(loss))
+            ref_loss.append(float(loss.detach()))
         ref_out.append([t.detach().cpu() for t in out])
     last = gathered[-1]
     problems = []
@@ -243,6 +243,8 @@ def _check(what: str, actual, expected, problems: list[str]) -> float:
         torch.testing.assert_close(actual, expected)
     except AssertionError as e:
         problems.append(f"{what} differ from the unsplit model's: {_first_line(e)}")
+    if isinstance(actual, dict) and isinstance(expected, dict):
+        actual, expected = [actual[k] for k in sorted(actual)], [expected[k] for k in sorted(expected)]
     try:
         a, b = pytree.tree_leaves(actual), pytree.tree_leaves(expected)
         if len(a) != len(b):
