@@ -7,13 +7,13 @@ on Ctrl-C. Each worker also watches its parent and exits if the parent goes away
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing as mp
 import os
 import queue as queue_module
 import socket
 import threading
 import time
-from collections.abc import Callable
 from contextlib import contextmanager
 
 from ..errors import PipesplitError
@@ -54,13 +54,20 @@ def _single_threaded_env():
                 os.environ[k] = v
 
 
-def run_workers(target: Callable, jobs: list, timeout: float) -> list:
-    """Run ``target(rank, job, queue, parent_pid)`` in one spawned process per job; each puts
+def _bootstrap(target: str, rank: int, job, results, parent: int) -> None:
+    """A worker's first step: watch the parent, then import and call ``target`` ("module:function")."""
+    watch_parent(parent)
+    module, _, name = target.partition(":")
+    getattr(importlib.import_module(module), name)(rank, job, results)
+
+
+def run_workers(target: str, jobs: list, timeout: float) -> list:
+    """Run ``target(rank, job, queue)`` (named "module:function") in one spawned process per job; each puts
     ``(rank, "ok", result)`` or ``(rank, "error", message)`` on the queue. Returns the results by rank;
     raises PipesplitError with the first error, or when a worker dies or the timeout passes."""
     ctx = mp.get_context("spawn")
     results_queue = ctx.Queue()
-    procs = [ctx.Process(target=target, args=(rank, job, results_queue, os.getpid()), daemon=True)
+    procs = [ctx.Process(target=_bootstrap, args=(target, rank, job, results_queue, os.getpid()), daemon=True)
              for rank, job in enumerate(jobs)]
     results: dict[int, object] = {}
     deadline = time.monotonic() + timeout

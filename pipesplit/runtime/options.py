@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SCHEDULES = ("gpipe", "1f1b")
 
@@ -35,4 +35,3 @@ class Job:
     num_stages: int
     options: RunOptions
     port: int
-    extra: dict = field(default_factory=dict)

@@ -25,8 +25,8 @@ from .launch import free_port, run_workers
 from .options import SCHEDULES, Job, RunOptions
 from .predict import ModelEnds, predict
 
-SLOPE_METHOD = ("slope of the step time between {m} and {m2} micro-batches (medians of {r} steps each, "
-                "interleaved), per micro-batch")
+SLOPE_METHOD = ("slope of the step time between {m} and {m2} micro-batches, per micro-batch: the median over "
+                "{r} interleaved pairs of steps")
 
 
 @dataclass
@@ -194,9 +194,7 @@ def run_pipeline(factory: str, split_path: str | Path, workload_path: str | Path
                              f"{torch.cuda.device_count()}")
     ends = model_ends(factory, plan, options.batch)
     job = Job(factory=factory, stage_of=plan.stage_of, num_stages=s, options=options, port=free_port())
-    from .worker import worker_main
-
-    results = run_workers(worker_main, [job] * s, options.timeout)
+    results = run_workers("pipesplit.runtime.worker:worker_main", [job] * s, options.timeout)
     return _report(plan, ends, results, options)
 
 
@@ -226,8 +224,7 @@ def _report(plan: _Plan, ends: ModelEnds, results: list[dict], options: RunOptio
     times = results[0]["step_ms"]
     if times:
         m = options.microbatches
-        t1, t2 = statistics.median(times[m]), statistics.median(times[2 * m])
         report.step_ms = times
-        report.measured_ms_per_microbatch = (t2 - t1) / m
+        report.measured_ms_per_microbatch = statistics.median((b - a) / m for a, b in zip(times[m], times[2 * m]))
         report.method = SLOPE_METHOD.format(m=m, m2=2 * m, r=options.repeats)
     return report

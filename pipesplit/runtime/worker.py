@@ -22,16 +22,14 @@ from torch.distributed.pipelining import PipelineStage, Schedule1F1B, ScheduleGP
 from ..errors import PipesplitError
 from ..frontends.torch import _first_line, call_factory, export_model, load_factory
 from .calibrate import ping_pong
-from .launch import watch_parent
 from .options import Job
 from .stages import StageModule, flat_module, split_stages
 
 SCHEDULE_CLASSES = {"gpipe": ScheduleGPipe, "1f1b": Schedule1F1B}
 
 
-def worker_main(rank: int, job: Job, results, parent: int) -> None:
+def worker_main(rank: int, job: Job, results) -> None:
     """Entry point of a spawned process: runs ``work`` and puts its result (or its error) on ``results``."""
-    watch_parent(parent)
     try:
         torch.set_num_threads(1)
         cuda = job.options.device == "cuda"
