@@ -5,7 +5,9 @@ random weights, nothing downloaded) and a CNN whose skip connections cross sever
 with the PyTorch importer at layer and operator granularity (CPU times profiled single-threaded), it
 solves for 2 and 3 CPU processes (``pipesplit.solvers.solve``, each process an accelerator whose node
 times are the CPU times), runs each split with ``pipesplit run``'s engine and prints the predicted and
-measured ms per sample and their ratio (target: within 15%).
+measured ms per sample and their ratio (target: within 15%), with the stages' measured busy time (in
+forward and backward calls) against their predicted compute, which shows how much slower the stages ran
+than the profile did.
 
     python benchmarks/fidelity.py                      # inference, every case (about 15 minutes on 2 cores)
     python benchmarks/fidelity.py --training --stages 2
@@ -105,7 +107,14 @@ def case(tmp: Path, model: str, granularity: str, stages: int, graph, workload, 
             "latency_ms": report.link.latency_ms if report.link else None,
             "bandwidth_gb_s": report.link.bandwidth_gb_s if report.link else None,
             "busy_ms": [s.measured_busy_ms for s in report.stages],
-            "loads_ms": [s.predicted_load_ms for s in report.stages]}
+            "loads_ms": [s.predicted_load_ms for s in report.stages],
+            "compute_ms": [s.predicted_compute_ms for s in report.stages]}
+
+
+def _ratio(busy: list, compute: list) -> float:
+    """Summed measured busy time over summed predicted compute: above 1 when the stages ran slower than
+    the profile (a busy or oversubscribed machine)."""
+    return sum(b or 0 for b in busy) / sum(compute) if sum(compute) else float("nan")
 
 
 def main() -> None:
@@ -134,7 +143,8 @@ def main() -> None:
                               f"  measured {r['measured_ms'] or float('nan'):8.3f} ms  ratio {r['ratio']:.3f}"
                               f"{'' if r['within_15pct'] else '  (outside 15%)'}  link {r['latency_ms']:.3f} ms + "
                               f"{r['bandwidth_gb_s']:.2f} GB/s  loads {[round(x, 2) for x in r['loads_ms']]}  "
-                              f"busy {[round(x or 0, 2) for x in r['busy_ms']]}", flush=True)
+                              f"busy {[round(x or 0, 2) for x in r['busy_ms']]}  busy/compute "
+                              f"{_ratio(r['busy_ms'], r['compute_ms']):.2f}", flush=True)
     if args.json:
         print(json.dumps(rows))
 

@@ -63,8 +63,9 @@ def _bootstrap(target: str, rank: int, job, results, parent: int) -> None:
 
 def run_workers(target: str, jobs: list, timeout: float) -> list:
     """Run ``target(rank, job, queue)`` (named "module:function") in one spawned process per job; each puts
-    ``(rank, "ok", result)`` or ``(rank, "error", message)`` on the queue. Returns the results by rank;
-    raises PipesplitError with the first error, or when a worker dies or the timeout passes."""
+    ``(rank, "ok", result)`` or ``(rank, "error", message)`` on the queue (and may then wait to be stopped).
+    Returns the results by rank once all are in, and stops the processes; raises PipesplitError with the
+    first error, or when a worker dies or the timeout passes."""
     ctx = mp.get_context("spawn")
     results_queue = ctx.Queue()
     procs = [ctx.Process(target=_bootstrap, args=(target, rank, job, results_queue, os.getpid()), daemon=True)
@@ -89,9 +90,7 @@ def run_workers(target: str, jobs: list, timeout: float) -> list:
             if status != "ok":
                 raise PipesplitError(str(payload))
             results[rank] = payload
-        for p in procs:
-            p.join(timeout=max(0.1, deadline - time.monotonic()))
-        return [results[r] for r in range(len(procs))]
+        return [results[r] for r in range(len(procs))]  # the finally stops the processes, which wait for it
     finally:
         stop_all(procs)
         results_queue.cancel_join_thread()

@@ -10,7 +10,6 @@ unsplit model. Only when they match are warm steps timed, with M and 2M micro-ba
 
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import timedelta
 
@@ -38,10 +37,10 @@ def worker_main(rank: int, job: Job, results) -> None:
             torch.cuda.set_device(device)
         dist.init_process_group("nccl" if cuda else "gloo", init_method=f"tcp://127.0.0.1:{job.port}", rank=rank,
                                 world_size=job.num_stages, timeout=timedelta(seconds=job.options.timeout))
-        try:
-            results.put((rank, "ok", work(rank, job, device)))
-        finally:
-            dist.destroy_process_group()
+        results.put((rank, "ok", work(rank, job, device)))
+        # Stay connected until the parent, holding every result, stops this process: a process that left
+        # first would reset connections that a slower peer is still reading from its last barrier.
+        time.sleep(job.options.timeout)
     except PipesplitError as e:
         results.put((rank, "error", str(e)))
     except BaseException as e:  # noqa: BLE001 - a worker reports whatever ends it
@@ -138,8 +137,10 @@ def work(rank: int, job: Job, device) -> dict:
     samples = ping_pong(rank, 1 - rank, device) if s > 1 and rank < 2 else []
     dist.barrier()
 
+    example_in, example_out = stage_example(split, specs, gm, module, flat, opts.training)
+
     def make(m: int):
-        stage = PipelineStage(module, rank, s, device)
+        stage = PipelineStage(module, rank, s, device, input_args=example_in, output_args=example_out)
         schedule = SCHEDULE_CLASSES[opts.schedule](stage, m, loss_fn=pipeline_loss if opts.training else None,
                                                    scale_grads=False)
         return stage, schedule
@@ -195,11 +196,22 @@ def work(rank: int, job: Job, device) -> dict:
     return result
 
 
+def stage_example(split, specs: list, gm, module: StageModule, flat: list, training: bool) -> tuple[tuple, tuple]:
+    """(inputs, outputs) of this process's stage on the example inputs, from running the stages before it
+    here. Given to ``PipelineStage``, they spare it inferring shapes by running stages on uninitialized
+    tensors (which breaks on integer inputs such as token positions)."""
+    live = tuple(flat)
+    with torch.set_grad_enabled(training):
+        for spec in specs[:module.spec.index]:
+            live = StageModule(split, spec, gm, module.last).to(flat[0].device)(*live)
+        return live, module(*live)
+
+
 def compare(model, spec, mbs: list[list], gathered: list[dict], training: bool) -> dict:
-    """Rank 0: the pipeline's outputs, losses and gradients against the eager unsplit model's."""
+    """Rank 0: the pipeline's outputs, losses and gradients against the eager unsplit model's (on the CPU)."""
     ref_out, ref_loss = [], []
     for inputs in mbs:
-        a, kw = pytree.tree_unflatten(inputs, spec)
+        a, kw = pytree.tree_unflatten([t.cpu() for t in inputs], spec)
         with torch.set_grad_enabled(training):
             out = [t for t in pytree.tree_leaves(model(*a, **kw)) if isinstance(t, torch.Tensor)]
         if training:

@@ -54,7 +54,7 @@ def check_report(report: dict, stages: int) -> None:
     assert report["outputs_match"] is True
     assert len(report["stages"]) == stages
     assert report["predicted_ms_per_sample"] > 0 and report["measured_ms_per_sample"] is not None
-    assert report["predicted_ms_per_sample"] == pytest.approx(max(s["predicted_load_ms"] for s in report["stages"]))
+    assert report["predicted_ms_per_microbatch"] == pytest.approx(max(s["predicted_load_ms"] for s in report["stages"]))
     assert all(s["measured_busy_ms"] > 0 for s in report["stages"])
     assert report["link"]["latency_ms"] >= 0 and report["link"]["bandwidth_gb_s"] > 0
     assert "slope" in report["method"]
@@ -62,8 +62,10 @@ def check_report(report: dict, stages: int) -> None:
 
 def test_skip_cnn_three_processes_relay_the_skips(tmp, capsys):
     workload, split = imported(tmp, "skip_cnn", 3, "--granularity", "op")
-    report = run_json(capsys, "skip_cnn", workload, split)
+    report = run_json(capsys, "skip_cnn", workload, split, "--batch", "2")
     check_report(report, 3)
+    assert report["options"]["batch"] == 2
+    assert report["predicted_ms_per_sample"] == pytest.approx(report["predicted_ms_per_microbatch"] / 2)
     # the middle stage relays the stem's output: it pays it in and out, so it has inputs and outputs to pay
     middle = report["stages"][1]
     assert middle["predicted_transfer_in_ms"] > 0 and middle["predicted_transfer_out_ms"] > 0
@@ -87,7 +89,13 @@ def test_gpt2_two_processes_training_with_tied_embeddings(tmp, capsys):
 
 def test_bert_two_processes_inference_operators_from_python(tmp):
     pytest.importorskip("transformers")
-    workload, split = imported(tmp, "bert_tiny", 2, "--granularity", "op")
+    workload, _ = imported(tmp, "bert_tiny", 2, "--granularity", "op")
+    # the first 7 operators on stage 0: integer tensors (token positions, the mask) cross to stage 1
+    ids = [node["id"] for node in json.loads(workload.read_text())["nodes"]]
+    split = tmp / "bert-7.json"
+    split.write_text(json.dumps({"format": "pipesplit.split/1", "devices": [
+        {"name": "acc0", "kind": "accelerator", "nodes": ids[:7]},
+        {"name": "acc1", "kind": "accelerator", "nodes": ids[7:]}]}))
     report = run_pipeline(factory("bert_tiny"), split, workload,
                           RunOptions(microbatches=2, repeats=2, warmup=1, timeout=120))
     assert report.outputs_match and len(report.stages) == 2
