@@ -5,6 +5,7 @@ Every run is bounded by its own timeout (the runtime stops its processes) and le
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import multiprocessing
 from pathlib import Path
@@ -153,8 +154,4 @@ def test_a_model_that_does_not_export(tmp, capsys, write_file):
 
 
 def _has_transformers() -> bool:
-    try:
-        import transformers  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("transformers") is not None
