@@ -162,7 +162,7 @@ def work(rank: int, job: Job, device) -> dict:
 
     m = opts.microbatches
     stage, schedule = make(m)
-    step(schedule, m)  # the first step also infers the shapes stages exchange
+    step(schedule, m)  # a warm-up step first
     losses: list = []
     module.record = [] if rank == s - 1 else None
     step(schedule, m, losses)
