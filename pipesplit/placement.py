@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,13 +72,23 @@ class Evaluation:
         return not self.violations
 
 
-def evaluate(workload: Workload, cluster: Cluster, placement: Placement, contiguous: bool = False) -> Evaluation:
+def evaluate(workload: Workload, cluster: Cluster, placement: Placement, contiguous: bool = False,
+             transfers: str = "direct", order: Sequence[int] | None = None) -> Evaluation:
     """Loads of every device and the max load, the objective under pipelining.
 
     An accelerator's load is its compute plus, once per device and direction, the output transfer
     cost of each node sending across its boundary; a CPU core's load is its compute alone.
     With ``contiguous`` the forward nodes must form a chain of ideals (each device's set is convex and
     the devices are ordered without a cycle).
+
+    ``transfers`` says how a node's output reaches its consumers. ``"direct"`` (the default, the
+    paper's rule): each device pays once per direction, as above. ``"relay"``: devices only talk to
+    their neighbours in the pipeline ``order`` (the used devices, default ``pipeline_order``), so node
+    u on stage s whose consumers reach stage t pays c(u) as output on s, as input and output on every
+    stage strictly between, and as input on t, once per stage however many consumers. The same
+    interval rule holds in whichever direction a consumer lies (a backward node's gradient travels
+    towards earlier stages); a node with consumers on both sides sends once each way. CPU cores pay
+    nothing under either rule.
 
     >>> from pipesplit.workload import Workload
     >>> w = Workload.from_lists(ids=[1, 2, 3], acc_time=[1, 1, 1], cpu_time=[5, 5, 5],
@@ -100,12 +111,12 @@ def evaluate(workload: Workload, cluster: Cluster, placement: Placement, contigu
 
     compute = np.bincount(d, weights=np.where(on_acc, w.acc_time, w.cpu_time), minlength=nd + 1)
     memory = np.bincount(d, weights=w.memory, minlength=nd + 1)
-    cross = d[w.src] != d[w.dst]
-    u, v = w.src[cross], w.dst[cross]
-    senders = np.unique(u)
-    out = np.bincount(d[senders], weights=w.out_cost[senders], minlength=nd + 1)
-    pairs = unique_pairs(u, d[v])
-    tin = np.bincount(pairs[1], weights=w.out_cost[pairs[0]], minlength=nd + 1)
+    if transfers == "direct":
+        tin, out = _direct_transfers(w, d, nd)
+    elif transfers == "relay":
+        tin, out = _relay_transfers(w, d, nd, pipeline_order(w, p) if order is None else list(order))
+    else:
+        raise ValueError(f"unknown transfer rule {transfers!r}; choose direct or relay")
     is_acc = np.arange(nd + 1) < k
     out, tin = np.where(is_acc, out, 0.0), np.where(is_acc, tin, 0.0)
     counts = np.bincount(d, minlength=nd + 1)
@@ -142,6 +153,70 @@ def evaluate(workload: Workload, cluster: Cluster, placement: Placement, contigu
     if contiguous:
         violations.extend(contiguity_violations(w, p))
     return Evaluation(devices=devices, max_load=max_load, violations=violations)
+
+
+def _direct_transfers(w: Workload, d: np.ndarray, nd: int) -> tuple[np.ndarray, np.ndarray]:
+    """(input, output) transfer time per device (and the phantom one) under the direct rule."""
+    cross = d[w.src] != d[w.dst]
+    u, v = w.src[cross], w.dst[cross]
+    senders = np.unique(u)
+    out = np.bincount(d[senders], weights=w.out_cost[senders], minlength=nd + 1)
+    pairs = np.unique(np.stack([u, d[v]]), axis=1) if len(u) else np.zeros((2, 0), np.int64)
+    tin = np.bincount(pairs[1], weights=w.out_cost[pairs[0]], minlength=nd + 1)
+    return tin, out
+
+
+def _relay_transfers(w: Workload, d: np.ndarray, nd: int, order: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(input, output) transfer time per device under the relay rule along ``order``."""
+    used = set(np.unique(d[d < nd]).tolist())
+    if len(order) != len(set(order)) or not used <= set(order) or any(not 0 <= x < nd for x in order):
+        raise ValueError(f"relay order {order} must list every used device ({sorted(used)}) once")
+    pos = np.full(nd + 1, len(order), dtype=np.int64)  # the phantom device (unplaced nodes) comes last
+    pos[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+    here, to = pos[d], pos[d[w.dst]]
+    hi, lo = here.copy(), here.copy()  # farthest consumer stage each way
+    np.maximum.at(hi, w.src, to)
+    np.minimum.at(lo, w.src, to)
+    m = len(order) + 2
+    tin, out, between = np.zeros(m), np.zeros(m), np.zeros(m)  # between: a difference array over stages
+    for far in (hi, lo):
+        k = np.flatnonzero(far != here)
+        c = w.out_cost[k]
+        np.add.at(out, here[k], c)
+        np.add.at(tin, far[k], c)
+        np.add.at(between, np.minimum(here[k], far[k]) + 1, c)
+        np.add.at(between, np.maximum(here[k], far[k]), -c)
+    between = np.maximum(np.cumsum(between), 0.0)  # no rounding below zero
+    return (tin + between)[pos], (out + between)[pos]
+
+
+def pipeline_order(w: Workload, p: Placement) -> list[int]:
+    """The used devices in pipeline order: a topological order of the devices along the edges that
+    order a contiguous split (``order_edges``), the lowest device index first among ready ones (device
+    index order when data flows in a cycle)."""
+    import heapq
+
+    d = p.device
+    valid = (d >= 0) & (d < p.num_devices)
+    used = sorted(set(d[valid].tolist()))
+    src, dst = order_edges(w)
+    keep = valid[src] & valid[dst]
+    pairs = {(int(a), int(b)) for a, b in zip(d[src[keep]], d[dst[keep]]) if a != b}
+    indeg = {x: 0 for x in used}
+    for _, b in pairs:
+        indeg[b] += 1
+    ready = [x for x in used if indeg[x] == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        x = heapq.heappop(ready)
+        order.append(x)
+        for a, b in pairs:
+            if a == x:
+                indeg[b] -= 1
+                if indeg[b] == 0:
+                    heapq.heappush(ready, b)
+    return order if len(order) == len(used) else used
 
 
 def _name(p: Placement, d: int) -> str:

@@ -13,9 +13,9 @@ import sys
 
 from .. import __version__
 from ..errors import PipesplitError
-from . import compare, evaluate, export, import_, plot, simulate, solve
+from . import compare, evaluate, export, import_, plot, run, simulate, solve
 
-SUBCOMMANDS = [solve, evaluate, import_, compare, simulate, export, plot]
+SUBCOMMANDS = [solve, evaluate, import_, compare, run, simulate, export, plot]
 
 
 class UsageError(Exception):

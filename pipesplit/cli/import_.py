@@ -109,7 +109,8 @@ def _write(args: argparse.Namespace, graph, source: str | None, extra: list[str]
     link = get_link(args.link, args.accelerator or args.estimate)
     cluster = _cluster(args)
     workload = to_workload(graph, link)
-    write_workload(args.output, workload, cluster, graph.out_bytes, args.format, inputs=(source,) if source else ())
+    write_workload(args.output, workload, cluster, graph.out_bytes, args.format, inputs=(source,) if source else (),
+                   sources=graph.sources)
     print(f"{workload.num_nodes} nodes, {workload.num_edges} edges"
           + (f" ({int(workload.backward.sum())} backward)" if workload.is_training else ""))
     print(f"CPU time: {workload.cpu_time.sum():.3f} ms, accelerator time: {workload.acc_time.sum():.3f} ms "

@@ -15,6 +15,8 @@ output to another device) is in ``units.time``; memory is in bytes. ``accelerato
 null for no limit. ``colocation`` is an integer class shared by nodes that must sit on one device.
 Ids are JSON integers (``1``, not ``1.0`` or ``"1"``); ``name``, ``op_type`` and ``units.time`` are
 strings, ``layer`` an integer or a string; an absent ``cluster`` is one accelerator.
+Importers add ``output_bytes`` per node, and the PyTorch importer ``torch_nodes`` (the exported graph's
+operator names behind the node); readers ignore fields they do not know.
 
 Split (``"format": "pipesplit.split/1"``): ``devices[]`` with ``name``, ``kind`` (``accelerator`` or
 ``cpu``), ``nodes`` (ids) and the device's figures, plus ``max_load``, ``method`` and ``optimal``.

@@ -25,6 +25,7 @@ from .catalog import Link, transfer_ms
 
 OUTPUT_BYTES_NATIVE = "output_bytes"
 OUTPUT_BYTES_PAPER = "outputBytes"
+TORCH_NODES = "torch_nodes"  # the exported graph's node names that make up each workload node
 
 
 @dataclass
@@ -55,6 +56,7 @@ class OpGraph:
     backward: np.ndarray | None = None
     color: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    sources: list[list[str]] | None = None  # the model's own node names behind each node (torch: fx names)
 
     @property
     def num_nodes(self) -> int:
@@ -76,8 +78,10 @@ def to_workload(g: OpGraph, link: Link) -> Workload:
     )
 
 
-def workload_document(workload: Workload, cluster: Cluster, out_bytes: np.ndarray, fmt: str = "native") -> dict:
-    """The JSON document of a workload in ``fmt`` (native or paper), with each node's output bytes."""
+def workload_document(workload: Workload, cluster: Cluster, out_bytes: np.ndarray, fmt: str = "native",
+                      sources: list[list[str]] | None = None) -> dict:
+    """The JSON document of a workload in ``fmt`` (native or paper), with each node's output bytes (and,
+    given ``sources``, the exported graph's node names behind each node, under ``torch_nodes``)."""
     if fmt == "paper":
         data = workload_to_paper(workload, cluster)
         key = OUTPUT_BYTES_PAPER
@@ -86,13 +90,15 @@ def workload_document(workload: Workload, cluster: Cluster, out_bytes: np.ndarra
         key = OUTPUT_BYTES_NATIVE
     for node, b in zip(data["nodes"], np.asarray(out_bytes, float).tolist()):
         node[key] = b
+    for node, names in zip(data["nodes"], sources or ()):
+        node[TORCH_NODES] = list(names)
     return data
 
 
 def write_workload(path: str | Path, workload: Workload, cluster: Cluster, out_bytes: np.ndarray,
-                   fmt: str = "native", inputs: tuple = ()) -> None:
-    """Write the workload in ``fmt`` with its byte counts."""
-    write_json(path, workload_document(workload, cluster, out_bytes, fmt), inputs=inputs)
+                   fmt: str = "native", inputs: tuple = (), sources: list[list[str]] | None = None) -> None:
+    """Write the workload in ``fmt`` with its byte counts (and ``sources``, see ``workload_document``)."""
+    write_json(path, workload_document(workload, cluster, out_bytes, fmt, sources), inputs=inputs)
 
 
 def output_bytes_of(data: dict) -> dict[int, float] | None:
@@ -111,6 +117,17 @@ def output_bytes_of(data: dict) -> dict[int, float] | None:
             found[node.get("id")] = float(b)
         except OverflowError:  # an integer beyond any float
             found[node.get("id")] = math.inf if b > 0 else -math.inf
+    return found
+
+
+def torch_nodes_of(data: dict) -> dict[int, list[str]] | None:
+    """Node id -> the exported graph's node names from a workload document, or None when it has none."""
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes):
+        return None
+    found = {n.get("id"): n.get(TORCH_NODES) for n in nodes}
+    if not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in found.values()):
+        return None
     return found
 
 
@@ -137,6 +154,7 @@ def add_training(g: OpGraph, backward_ms_cpu: np.ndarray, backward_ms_acc: np.nd
         backward=np.concatenate([np.zeros(n, bool), np.ones(n, bool)]),
         color=np.concatenate([np.arange(n), np.arange(n)]),
         notes=list(g.notes),
+        sources=None if g.sources is None else list(g.sources) + [[] for _ in range(n)],
     )
 
 

@@ -13,6 +13,9 @@ a backward node per node, colocated with it, edges mirroring the forward ones; i
 autograd on the operator alone (its inputs detached), or estimated as twice the forward estimate. Training
 memory: weights and stored activations (the node's output tensors) on the forward node, gradients and the
 optimizer's state (sgd 0, momentum 1, adam/adamw 2 copies of the weights) on the backward node.
+
+Each node records the exported graph's operator names it stands for (``OpGraph.sources``, written as
+``torch_nodes``), which is how ``pipesplit run`` maps a split back onto the model.
 """
 
 from __future__ import annotations
@@ -549,8 +552,11 @@ def graph_from_export(ep, model, args, kwargs, options: TorchOptions, t0: float 
         acc = cpu
         notes.append("no accelerator source: accelerator time = CPU time (give --estimate DEVICE or --profile cuda)")
     forward_cpu = float(cpu[0].sum())
+    sources: list[list[str]] = [[] for _ in range(m)]
+    for k, n in enumerate(ops):
+        sources[group[k]].append(n.name)
     g = OpGraph(names=names, op_types=kinds, edges=sorted(edges), out_bytes=out_bytes,
-                memory=weights.copy(), cpu_ms=cpu[0], acc_ms=acc[0], layer=layers, notes=notes)
+                memory=weights.copy(), cpu_ms=cpu[0], acc_ms=acc[0], layer=layers, notes=notes, sources=sources)
     if options.training:
         preds: list[set] = [set() for _ in range(m)]
         for u, v in edges:

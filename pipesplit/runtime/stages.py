@@ -8,8 +8,9 @@ import numpy as np
 
 from ..cluster import Cluster
 from ..errors import PipesplitError
-from ..placement import Placement, evaluate
-from ..workload import Workload, topological_sort
+from ..placement import Placement, contiguity_violations, evaluate
+from ..placement import pipeline_order as device_order
+from ..workload import Workload
 
 
 @dataclass(frozen=True)
@@ -27,27 +28,17 @@ class Stage:
 
 
 def pipeline_order(workload: Workload, placement: Placement) -> list[int]:
-    """The used devices in pipeline order: a topological order of the devices along forward edges.
-
-    A split whose forward data flows around a cycle of devices has no such order, and is refused.
+    """The used devices in pipeline order (``placement.pipeline_order``); a split whose forward data
+    flows around a cycle of devices has no such order, and is refused.
 
     >>> w = Workload.from_lists(ids=[1, 2, 3], acc_time=[1, 1, 1], cpu_time=[1, 1, 1], edges=[(1, 2), (2, 3)])
     >>> pipeline_order(w, Placement(np.array([2, 0, 1]), accelerators=3, cpus=0))
     [2, 0, 1]
     """
-    w, dev = workload, placement.device
-    used = sorted(set(dev.tolist()))
-    fwd = ~w.backward[w.src] & ~w.backward[w.dst]
-    u, v = dev[w.src[fwd]], dev[w.dst[fwd]]
-    cross = u != v
-    rank = {d: r for r, d in enumerate(used)}
-    src = np.array([rank[d] for d in u[cross].tolist()], dtype=np.int64)
-    dst = np.array([rank[d] for d in v[cross].tolist()], dtype=np.int64)
-    order = topological_sort(len(used), src, dst)
-    if order is None:
+    if contiguity_violations(workload, placement):
         raise PipesplitError("the split is not contiguous: forward data flows around a cycle of devices, so its "
                              "devices have no pipeline order (solve with a contiguous method such as dp)")
-    return [used[r] for r in order.tolist()]
+    return device_order(workload, placement)
 
 
 def forward_part(workload: Workload) -> Workload:

@@ -14,7 +14,6 @@ from pipesplit import Cluster, evaluate
 from pipesplit.cli import main
 from pipesplit.errors import PipesplitError
 from pipesplit.export import FORMATS, export_split, layer_stack
-from pipesplit.export import deepspeed as ds_export
 from pipesplit.export.megatron import compress
 from pipesplit.formats.native import split_to_native, workload_to_native
 from transformers_fixture import split, transformer

@@ -161,3 +161,19 @@ def test_cli_layer_training_solves(models, tmp_path, capsys):
     assert w.is_training and cluster.memory == get_device("a100-80gb").memory_bytes
     assert main(["solve", str(out), "-q", "-k", "2", "--link", "nvlink"]) == 0
     assert "max load" in capsys.readouterr().out
+
+
+def test_workload_records_the_exported_operators_of_each_node(models, tmp_path):
+    from pipesplit.formats import read_json
+    from pipesplit.frontends.graph import torch_nodes_of
+
+    out = tmp_path / "block.json"
+    assert main(["import", "torch", f"{models}:block", "-o", str(out), "--depth", "1", "--training",
+                 "--runs", "1", "--warmup", "0"]) == 0
+    found = torch_nodes_of(read_json(out))
+    names = [found[i] for i in sorted(found)]
+    assert len(names) == 10 and all(names[:5]) and names[5:] == [[]] * 5  # backward nodes stand for no operator
+    assert names[0] == ["layer_norm"]
+    flat = [x for group in names for x in group]
+    assert len(flat) == len(set(flat))
+    assert torch_nodes_of(read_json(out)) is not None and torch_nodes_of({"nodes": [{"id": 0}]}) is None
