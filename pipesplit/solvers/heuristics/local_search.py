@@ -64,6 +64,16 @@ def _move(c, d0, d, cls_ptr, cls_nodes, dev, cnt, pred_ptr, preds, step):
             cnt[preds[e], dst_dev] += 1
 
 
+@numba.njit(cache=True, inline="always")
+def _touch(u, mark, stamp, touched, count):
+    """Append u to ``touched`` once per ``stamp``; the new count."""
+    if mark[u] != stamp:
+        mark[u] = stamp
+        touched[count] = u
+        count += 1
+    return count
+
+
 @numba.njit(cache=True)
 def _move_loads(c, d0, d, cls_ptr, cls_nodes, dev, cnt, outdeg, pred_ptr, preds, a, p, cost, K, loads, mark,
                 stamp, touched):
@@ -72,16 +82,9 @@ def _move_loads(c, d0, d, cls_ptr, cls_nodes, dev, cnt, outdeg, pred_ptr, preds,
     count = 0
     for i in range(cls_ptr[c], cls_ptr[c + 1]):
         v = cls_nodes[i]
-        if mark[v] != stamp:
-            mark[v] = stamp
-            touched[count] = v
-            count += 1
+        count = _touch(v, mark, stamp, touched, count)
         for e in range(pred_ptr[v], pred_ptr[v + 1]):
-            u = preds[e]
-            if mark[u] != stamp:
-                mark[u] = stamp
-                touched[count] = u
-                count += 1
+            count = _touch(preds[e], mark, stamp, touched, count)
     la = loads[d0]
     lb = loads[d]
     for t in range(count):
