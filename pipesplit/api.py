@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .cluster import Cluster
-from .errors import PipesplitError
+from .errors import PipesplitError, as_python
 from .formats import load_split, load_workload, write_json
 from .formats.native import split_to_native, workload_to_native
 from .formats.paper import latency_split_to_paper, split_to_paper, workload_to_paper
@@ -181,7 +181,8 @@ class ImportedModel:
 def _imported(graph, link: str, accelerator: str | None) -> ImportedModel:
     from .frontends.catalog import get_link
     from .frontends.graph import to_workload
-    return ImportedModel(to_workload(graph, get_link(link, accelerator)), graph.out_bytes, list(graph.notes))
+    return ImportedModel(to_workload(graph, get_link(link, accelerator)), graph.out_bytes,
+                         [as_python(note) for note in graph.notes])
 
 
 def import_torch(model, inputs=None, *, link: str = "pcie4", accelerator: str | None = None,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
-# settings a message may name in braces, e.g. "add {cpus}"
-_SETTING = re.compile(r"\{(accelerators|cpus|memory|method|objective|time_limit|calls_per_accelerator|expert)\}")
+# settings a message may name in braces, e.g. "add {cpus}", and their command-line flags
+FLAGS = {name: "--" + name.replace("_", "-") for name in (
+    "accelerators", "cpus", "memory", "method", "objective", "time_limit", "calls_per_accelerator", "expert",
+    "batch", "seq_len", "dtype", "depth", "profile", "estimate", "link")}
+FLAGS.update(input_shapes="--input-shape", dims="--dim")
+_SETTING = re.compile(r"\{(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")\}")
 
 
 def as_python(text: str) -> str:
@@ -15,7 +19,7 @@ def as_python(text: str) -> str:
 
 def as_flags(text: str) -> str:
     """``text`` with each braced setting as its command-line flag (``{time_limit}`` -> ``--time-limit``)."""
-    return _SETTING.sub(lambda m: "--" + m.group(1).replace("_", "-"), text)
+    return _SETTING.sub(lambda m: FLAGS[m.group(1)], text)
 
 
 class PipesplitError(Exception):

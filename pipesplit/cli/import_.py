@@ -6,7 +6,7 @@ import argparse
 import math
 
 from ..cluster import Cluster, format_bytes, parse_bytes
-from ..errors import PipesplitError
+from ..errors import PipesplitError, as_flags
 from ..formats import check_output_path
 from .common import add_preset_flags
 
@@ -118,7 +118,7 @@ def _write(args: argparse.Namespace, graph, source: str | None, extra: list[str]
     print(f"memory: {format_bytes(float(workload.memory.sum()))}; output bytes: "
           f"{format_bytes(float(graph.out_bytes.sum()))}, priced on {link.name} ({link.bandwidth / 1e9:g} GB/s)")
     for line in extra + graph.notes:
-        print(line)
+        print(as_flags(line))
     print(f"cluster: {cluster.accelerators} accelerators of {format_bytes(cluster.memory)}, {cluster.cpus} CPU cores")
     print(f"workload written to {args.output} ({args.format} format)")
     return 0

@@ -45,7 +45,7 @@ class Device:
         if not matrix and dtype in self.matrix:  # e.g. int8/fp8 element-wise work runs at the fp16 or fp32 rate
             return float(table.get("fp16", table["fp32"]))
         raise PipesplitError(f"the catalog has no {dtype} figure for {self.name}; "
-                             f"choose --dtype among {', '.join(sorted(self.matrix))}")
+                             f"choose {{dtype}} among {', '.join(sorted(self.matrix))}")
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def get_link(name: str | None = None, accelerator: str | None = None) -> Link:
     if key == "nvlink":
         gen = get_device(accelerator).nvlink if accelerator else "nvlink4"
         if gen is None:
-            raise PipesplitError(f"{accelerator} has no NVLink; choose --link among {', '.join(link_names())}")
+            raise PipesplitError(f"{accelerator} has no NVLink; choose {{link}} among {', '.join(link_names())}")
         key = gen
     spec = _catalog("links.json")["links"].get(key)
     if spec is None:

@@ -130,12 +130,12 @@ def bind_inputs(model, binding: ShapeBinding) -> dict[str, tuple[tuple[int, ...]
         if inp.name in binding.input_shapes:
             shape = tuple(int(d) for d in binding.input_shapes[inp.name])
             if tt.HasField("shape") and len(tt.shape.dim) != len(shape):
-                raise PipesplitError(f"--input-shape {inp.name} gives {len(shape)} dimensions; "
+                raise PipesplitError(f"{{input_shapes}} {inp.name} gives {len(shape)} dimensions; "
                                      f"the input has {len(tt.shape.dim)}")
         else:
             if not tt.HasField("shape"):
                 raise PipesplitError(f"input '{inp.name}' has no shape in the model; give it with "
-                                     f"--input-shape {inp.name}=D0,D1,...")
+                                     f"{{input_shapes}} {inp.name}=D0,D1,...")
             dims = []
             rank = len(tt.shape.dim)
             for i, d in enumerate(tt.shape.dim):
@@ -148,9 +148,9 @@ def bind_inputs(model, binding: ShapeBinding) -> dict[str, tuple[tuple[int, ...]
                 if value is None:
                     value = binding.batch if kind == "batch" else binding.seq_len if kind == "seq" else None
                 if value is None:
-                    how = {"batch": "--batch N", "seq": "--seq-len N"}.get(kind, f"--dim {sym}=N")
+                    how = {"batch": "{batch} N", "seq": "{seq_len} N"}.get(kind, f"{{dims}} {sym}=N")
                     raise PipesplitError(f"input '{inp.name}' dimension {i} ('{sym}') is symbolic; bind it with {how} "
-                                         f"or --input-shape {inp.name}=D0,D1,...")
+                                         f"or {{input_shapes}} {inp.name}=D0,D1,...")
                 dims.append(int(value))
             shape = tuple(dims)
         if any(d <= 0 for d in shape):
@@ -161,7 +161,7 @@ def bind_inputs(model, binding: ShapeBinding) -> dict[str, tuple[tuple[int, ...]
         bound[inp.name] = (shape, elem)
     unknown = set(binding.input_shapes) - set(bound)
     if unknown:
-        raise PipesplitError(f"--input-shape names {', '.join(sorted(unknown))}, which the model does not take as "
+        raise PipesplitError(f"{{input_shapes}} names {', '.join(sorted(unknown))}, which the model does not take as "
                              f"input (its inputs: {', '.join(bound) or 'none'})")
     return bound
 
@@ -317,8 +317,8 @@ def _providers(ort, device: str) -> list[str]:
     if device == "cpu":
         return ["CPUExecutionProvider"]
     if "CUDAExecutionProvider" not in ort.get_available_providers():
-        raise PipesplitError("--profile cuda needs onnxruntime's CUDA provider (pip install onnxruntime-gpu, on a "
-                             "machine with an NVIDIA GPU); use --estimate DEVICE for hardware you do not have")
+        raise PipesplitError("{profile} cuda needs onnxruntime's CUDA provider (pip install onnxruntime-gpu, on a "
+                             "machine with an NVIDIA GPU); use {estimate} DEVICE for hardware you do not have")
     return ["CUDAExecutionProvider", "CPUExecutionProvider"]
 
 
@@ -334,7 +334,7 @@ def _run(sess, feeds):
         return sess.run(None, feeds)
     except Exception as e:
         raise PipesplitError(f"onnxruntime cannot run the model with the bound input shapes "
-                             f"({str(e).splitlines()[0][:300]}); check --batch, --seq-len and --input-shape") from None
+                             f"({str(e).splitlines()[0][:300]}); check {{batch}}, {{seq_len}} and {{input_shapes}}") from None
 
 
 def profile_nodes(model_bytes: bytes, feeds: dict, node_names: list[str], device: str = "cpu", warmup: int = 3,
@@ -420,7 +420,7 @@ def import_onnx(path, options: OnnxOptions = OnnxOptions()) -> OnnxImport:
     require_onnx()
     model = load_model(path) if isinstance(path, (str, Path)) else path
     if options.dtype and options.dtype not in DTYPE_BYTES:
-        raise PipesplitError(f"unknown --dtype '{options.dtype}'; choose among {', '.join(DTYPE_BYTES)}")
+        raise PipesplitError(f"unknown {{dtype}} '{options.dtype}'; choose among {', '.join(DTYPE_BYTES)}")
     bound = bind_inputs(model, options.binding)
     name_nodes(model)
     shapes = infer_tensor_shapes(model)
@@ -449,14 +449,14 @@ def import_onnx(path, options: OnnxOptions = OnnxOptions()) -> OnnxImport:
         except PipesplitError:
             k = producer[missing[0]]
             raise PipesplitError(f"node '{nodes[k].name}' ({nodes[k].op_type}) output '{missing[0]}' has an unknown "
-                                 f"shape; bind the inputs' dimensions with --batch, --seq-len or --input-shape "
+                                 f"shape; bind the inputs' dimensions with {{batch}}, {{seq_len}} or {{input_shapes}} "
                                  f"NAME=D0,D1,... (or install onnxruntime: {EXTRA_HINT})") from None
         shapes.update(runtime_shapes(model, feeds, missing))
         still = [o for o in missing if o not in shapes]
         if still:
             k = producer[still[0]]
             raise PipesplitError(f"node '{nodes[k].name}' ({nodes[k].op_type}) output '{still[0]}' has an unknown "
-                                 f"shape; give the inputs' shapes with --input-shape NAME=D0,D1,...")
+                                 f"shape; give the inputs' shapes with {{input_shapes}} NAME=D0,D1,...")
 
     def meta(name: str) -> TensorMeta | None:
         s = shapes.get(name)
@@ -508,10 +508,10 @@ def import_onnx(path, options: OnnxOptions = OnnxOptions()) -> OnnxImport:
         acc = estimated(options.estimate)
     if cpu is None:
         cpu = estimated("cpu")
-        notes.append("CPU times are estimates on the catalog's CPU core (give --profile cpu to measure them)")
+        notes.append("CPU times are estimates on the catalog's CPU core (give {profile} cpu to measure them)")
     if acc is None:
         acc = cpu.copy()
-        notes.append("no accelerator source: accelerator time = CPU time (give --estimate DEVICE or --profile cuda)")
+        notes.append("no accelerator source: accelerator time = CPU time (give {estimate} DEVICE or {profile} cuda)")
     color = None
     if options.colocate_plumbing:
         plumbing = _plumbing(nodes, node_inputs, weights, shapes, consumed, graph_outputs)
@@ -549,14 +549,14 @@ def _serialize(model) -> bytes:
     try:
         return model.SerializeToString()
     except ValueError as e:
-        raise PipesplitError(f"the model is too large to profile in one piece ({e}); use --estimate DEVICE") from None
+        raise PipesplitError(f"the model is too large to profile in one piece ({e}); use {{estimate}} DEVICE") from None
 
 
 def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
     """``name=1,128`` (or ``name=1x128``) -> ('name', (1, 128))."""
     m = re.fullmatch(r"\s*([^=]+?)\s*=\s*([0-9]+(?:\s*[,x]\s*[0-9]+)*)\s*", text)
     if not m:
-        raise PipesplitError(f"cannot read --input-shape '{text}'; write NAME=D0,D1,... e.g. input_ids=1,128")
+        raise PipesplitError(f"cannot read {{input_shapes}} '{text}'; write NAME=D0,D1,... e.g. input_ids=1,128")
     return m.group(1), tuple(int(d) for d in re.split(r"\s*[,x]\s*", m.group(2)))
 
 
@@ -564,5 +564,5 @@ def parse_dim(text: str) -> tuple[str, int]:
     """``sequence=128`` -> ('sequence', 128)."""
     m = re.fullmatch(r"\s*([^=]+?)\s*=\s*([0-9]+)\s*", text)
     if not m:
-        raise PipesplitError(f"cannot read --dim '{text}'; write SYMBOL=N e.g. sequence=128")
+        raise PipesplitError(f"cannot read {{dims}} '{text}'; write SYMBOL=N e.g. sequence=128")
     return m.group(1), int(m.group(2))

@@ -365,7 +365,7 @@ def profile_ops(ep, args, kwargs, ops, device: str, warmup: int, runs: int, trai
     operator times) / (the whole-model time next to it)."""
     torch = require_torch()
     if device == "cuda" and not torch.cuda.is_available():
-        raise PipesplitError("--profile cuda needs a CUDA GPU and a CUDA build of torch; use --estimate DEVICE "
+        raise PipesplitError("{profile} cuda needs a CUDA GPU and a CUDA build of torch; use {estimate} DEVICE "
                              "for hardware you do not have")
     values = _placeholder_values(ep, args, kwargs, device)
     timer = _Timer(device)
@@ -395,7 +395,7 @@ def _profile_on_device(model, args, kwargs, ops, device: str, options: "TorchOpt
     again on the device; its operators must be the CPU export's, in the same order."""
     torch = require_torch()
     if device == "cuda" and not torch.cuda.is_available():
-        raise PipesplitError("--profile cuda needs a CUDA GPU and a CUDA build of torch; use --estimate DEVICE "
+        raise PipesplitError("{profile} cuda needs a CUDA GPU and a CUDA build of torch; use {estimate} DEVICE "
                              "for hardware you do not have")
     try:
         model.to(device)
@@ -405,7 +405,7 @@ def _profile_on_device(model, args, kwargs, ops, device: str, options: "TorchOpt
                  if n.op == "call_function" and (n.users or n.meta.get("val") is not None)]
         if [n.name for n in ops_d] != [n.name for n in ops]:
             raise PipesplitError(f"the model exports to different operators on {device} than on the CPU; "
-                                 "profile one device at a time or use --estimate")
+                                 "profile one device at a time or use {estimate}")
         return profile_ops(ep_d, args_d, kwargs_d, ops_d, device, options.warmup, options.runs, options.training,
                            model)
     finally:
@@ -440,7 +440,7 @@ def import_torch(spec: str, options: TorchOptions = TorchOptions()) -> TorchImpo
     if options.granularity not in ("layer", "op"):
         raise PipesplitError(f"unknown granularity '{options.granularity}'; choose layer or op")
     if options.depth < 0:
-        raise PipesplitError("--depth must be non-negative")
+        raise PipesplitError("{depth} must be non-negative")
     if options.optimizer not in OPTIMIZER_STATES:
         raise PipesplitError(f"unknown optimizer '{options.optimizer}'; choose among {', '.join(OPTIMIZER_STATES)}")
     return import_module(*call_factory(load_factory(spec), spec), options=options, t0=t0)
@@ -468,7 +468,7 @@ def graph_from_export(ep, model, args, kwargs, options: TorchOptions, t0: float 
                                                                                            "CONSTANT_TENSOR")}
     dtype = options.dtype
     if dtype and dtype not in DTYPE_BYTES:
-        raise PipesplitError(f"unknown --dtype '{dtype}'; choose among {', '.join(DTYPE_BYTES)}")
+        raise PipesplitError(f"unknown {{dtype}} '{dtype}'; choose among {', '.join(DTYPE_BYTES)}")
 
     # groups: an operator per node, or runs of operators with the same module path cut to depth
     if options.granularity == "op":
@@ -546,11 +546,11 @@ def graph_from_export(ep, model, args, kwargs, options: TorchOptions, t0: float 
     cpu = measured.get("cpu")
     if cpu is None:
         cpu = estimated("cpu")
-        notes.append("CPU times are estimates on the catalog's CPU core (give --profile cpu to measure them)")
+        notes.append("CPU times are estimates on the catalog's CPU core (give {profile} cpu to measure them)")
     acc = measured.get("cuda") or (estimated(options.estimate) if options.estimate else None)
     if acc is None:
         acc = cpu
-        notes.append("no accelerator source: accelerator time = CPU time (give --estimate DEVICE or --profile cuda)")
+        notes.append("no accelerator source: accelerator time = CPU time (give {estimate} DEVICE or {profile} cuda)")
     forward_cpu = float(cpu[0].sum())
     sources: list[list[str]] = [[] for _ in range(m)]
     for k, n in enumerate(ops):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 
 import numpy as np
@@ -119,10 +121,13 @@ def test_matmul_estimate_matches_flops_on_catalog_figures(tmp_path):
 
 def test_binding_errors_name_the_flag(tmp_path):
     path = save(onnx_models.transformer_encoder(layers=1, hidden=16, heads=2, vocab=10), tmp_path)
-    with pytest.raises(PipesplitError, match=r"'batch'.*--batch N"):
+    # the library names the setting, the command line its flag
+    with pytest.raises(PipesplitError, match=r"'batch'.*bind it with batch N") as e:
         import_onnx(path, OnnxOptions(binding=ShapeBinding(seq_len=4), **FAST))
-    with pytest.raises(PipesplitError, match=r"'sequence'.*--seq-len N"):
+    assert re.search(r"'batch'.*--batch N", e.value.for_command_line())
+    with pytest.raises(PipesplitError, match=r"'sequence'.*bind it with seq_len N") as e:
         import_onnx(path, OnnxOptions(binding=ShapeBinding(batch=1), **FAST))
+    assert re.search(r"'sequence'.*--seq-len N", e.value.for_command_line())
     with pytest.raises(PipesplitError, match="does not take as input"):
         import_onnx(path, OnnxOptions(binding=ShapeBinding(batch=1, seq_len=4, input_shapes={"nope": (1,)}), **FAST))
     r = import_onnx(path, OnnxOptions(binding=ShapeBinding(input_shapes={"input_ids": (1, 4),
