@@ -7,7 +7,8 @@ import re
 # settings a message may name in braces, e.g. "add {cpus}", and their command-line flags
 FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "accelerators", "cpus", "memory", "method", "objective", "time_limit", "calls_per_accelerator", "expert",
-    "batch", "seq_len", "dtype", "depth", "profile", "estimate", "link")}
+    "batch", "seq_len", "dtype", "depth", "profile", "estimate", "link", "processes", "microbatches",
+    "training", "device", "warmup", "timeout")}
 FLAGS.update(input_shapes="--input-shape", dims="--dim")
 _SETTING = re.compile(r"\{(" + "|".join(sorted(FLAGS, key=len, reverse=True)) + r")\}")
 

@@ -177,20 +177,20 @@ def run_pipeline(factory: str, split_path: str | Path, workload_path: str | Path
     s = len(plan.order)
     n = options.processes if options.processes is not None else s
     if n != s:
-        raise PipesplitError(f"the split uses {s} devices, so the pipeline has {s} stages; --processes {n} does not "
+        raise PipesplitError(f"the split uses {s} devices, so the pipeline has {s} stages; {{processes}} {n} does not "
                              "match (one process per stage)")
     if options.schedule == "1f1b" and options.microbatches < s:
         raise PipesplitError(f"the 1f1b schedule needs at least as many micro-batches as stages ({s}); give "
-                             f"--microbatches {s} or more")
+                             f"{{microbatches}} {s} or more")
     if options.training and not plan.workload.is_training:
-        raise PipesplitError("--training needs a training workload (pipesplit import torch --training): its "
+        raise PipesplitError("{training} needs a training workload (pipesplit import torch {training}): its "
                              "backward times are part of the prediction")
     try:
         import torch
     except ImportError:
         raise PipesplitError("pipesplit run needs torch: pip install 'pipesplit[torch]'") from None
     if options.device == "cuda" and torch.cuda.device_count() < s:
-        raise PipesplitError(f"--device cuda needs {s} GPUs (one per stage); this machine has "
+        raise PipesplitError(f"{{device}} cuda needs {s} GPUs (one per stage); this machine has "
                              f"{torch.cuda.device_count()}")
     ends = model_ends(factory, plan, options.batch)
     job = Job(factory=factory, stage_of=plan.stage_of, num_stages=s, options=options, port=free_port())
@@ -207,9 +207,9 @@ def _check_options(o: RunOptions) -> None:
         if getattr(o, name) < 1:
             raise PipesplitError(f"--{name} must be at least 1")
     if o.processes is not None and o.processes < 1:
-        raise PipesplitError("--processes must be at least 1")
+        raise PipesplitError("{processes} must be at least 1")
     if o.warmup < 0 or not o.timeout > 0:
-        raise PipesplitError("--warmup must be non-negative and --timeout positive")
+        raise PipesplitError("{warmup} must be non-negative and {timeout} positive")
 
 
 def _report(plan: _Plan, ends: ModelEnds, results: list[dict], options: RunOptions) -> RunReport:

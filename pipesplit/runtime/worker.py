@@ -42,7 +42,7 @@ def worker_main(rank: int, job: Job, results) -> None:
         # first would reset connections that a slower peer is still reading from its last barrier.
         time.sleep(job.options.timeout)
     except PipesplitError as e:
-        results.put((rank, "error", str(e)))
+        results.put((rank, "error", e.args[0] if e.args else ""))  # the message with its settings in braces
     except BaseException as e:  # noqa: BLE001 - a worker reports whatever ends it
         results.put((rank, "error", f"pipeline process {rank} failed ({e.__class__.__name__}: {_first_line(e)})"))
 
@@ -81,7 +81,7 @@ def pipeline_loss(output, target=None) -> torch.Tensor:
     outs = output if isinstance(output, (tuple, list)) else (output,)
     floats = [o for o in outs if isinstance(o, torch.Tensor) and o.is_floating_point()]
     if not floats:
-        raise PipesplitError("--training needs a model with a floating-point output")
+        raise PipesplitError("{training} needs a model with a floating-point output")
     return sum((o.float() ** 2).mean() for o in floats)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.typed import Dict
 
 from ...errors import PipesplitError
 from .contract import Units
@@ -77,12 +78,13 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | No
     return Lattice(masks=masks, down_ptr=ptr, down_x=up_x[by], down_j=up_from[by])
 
 
-def count_ideals(units: Units, max_states: int = 200_000, max_work: int = 10_000_000) -> tuple[int | None, float]:
+def count_ideals(units: Units, max_states: int = 200_000, max_work: int | None = None) -> tuple[int | None, float]:
     """(the number of ideals, or None if undecided; a lower bound on it), by a sweep over the units in
     topological order that keeps, for each pattern of the *frontier* (units seen that still have unseen
     successors) an ideal of the units seen so far can show, how many ideals show it. Distinct patterns
     come from distinct ideals, so their number bounds the count from below; the sweep stops, undecided,
-    once there are over ``max_states`` patterns or ``max_work`` pattern steps.
+    once there are over ``max_states`` patterns or ``max_work`` pattern steps (default: 200 million
+    when the frontier fits in one machine word and the sweep is compiled, else 10 million).
 
     >>> from pipesplit.workload import Workload
     >>> from pipesplit.solvers.dp.contract import contract
@@ -90,6 +92,19 @@ def count_ideals(units: Units, max_states: int = 200_000, max_work: int = 10_000
     >>> count_ideals(contract(w))   # {}, and {1} with any subset of {2, 3, 4}
     (9, 9.0)
     """
+    need, bit, clear, width = _frontier_masks(units)
+    if width <= 62:
+        total, lower = _sweep(np.array(need, np.int64), np.array(bit, np.int64), np.array(clear, np.int64),
+                              max_states, 200_000_000 if max_work is None else max_work)
+        if total < 0:
+            return None, float(lower)
+        return (int(total) if total < 2.0 ** 53 else None), float(max(lower, total))
+    return _sweep_python(need, bit, clear, max_states, 10_000_000 if max_work is None else max_work)
+
+
+def _frontier_masks(units: Units) -> tuple[list[int], list[int], list[int], int]:
+    """Per unit x in order: the frontier slots of its predecessors, its own slot (0: it leaves at once)
+    and the slots freed after it, as bit masks; and the widest frontier."""
     n = units.num_units
     preds: list[list[int]] = [[] for _ in range(n)]
     last = list(range(n))  # the last successor of each unit, in unit order (units are numbered topologically)
@@ -100,35 +115,69 @@ def count_ideals(units: Units, max_states: int = 200_000, max_work: int = 10_000
     for u in range(n):
         retire[last[u]].append(u)
     slot: dict[int, int] = {}
-    free_slots: list[int] = []
+    free: list[int] = []
+    need, bit, clear = [0] * n, [0] * n, [0] * n
+    width = 0
+    for x in range(n):
+        for u in preds[x]:
+            need[x] |= 1 << slot[u]
+        if last[x] != x:  # x stays in the frontier: give it a slot
+            k = free.pop() if free else len(slot)
+            slot[x], bit[x] = k, 1 << k
+            width = max(width, k + 1)
+        for u in retire[x]:
+            if u in slot:
+                clear[x] |= 1 << slot[u]
+                free.append(slot.pop(u))
+    return need, bit, clear, width
+
+
+@njit(cache=True)
+def _sweep(need, bit, clear, max_states, max_work):
+    """The sweep of ``count_ideals`` on frontiers of at most 62 slots: (count or -1, patterns seen)."""
+    states = Dict.empty(key_type=types.int64, value_type=types.float64)
+    states[0] = 1.0
+    work = 0
+    lower = 1
+    for x in range(len(need)):
+        nxt = Dict.empty(key_type=types.int64, value_type=types.float64)
+        for st, c in states.items():
+            nxt[st] = nxt.get(st, 0.0) + c
+            if st & need[x] == need[x]:
+                k = st | bit[x]
+                nxt[k] = nxt.get(k, 0.0) + c
+        work += len(states)
+        if clear[x]:
+            merged = Dict.empty(key_type=types.int64, value_type=types.float64)
+            for st, c in nxt.items():
+                k = st & ~clear[x]
+                merged[k] = merged.get(k, 0.0) + c
+            nxt = merged
+        states = nxt
+        lower = max(lower, len(states))
+        if len(states) > max_states or work > max_work:
+            return -1.0, lower
+    total = 0.0
+    for c in states.values():
+        total += c
+    return total, lower
+
+
+def _sweep_python(need, bit, clear, max_states, max_work) -> tuple[int | None, float]:
+    """The same sweep on any frontier, with exact counts."""
     states: dict[int, int] = {0: 1}
     work, lower = 0, 1.0
-    for x in range(n):
-        need = 0
-        for u in preds[x]:
-            need |= 1 << slot[u]
-        bit = 0
-        if last[x] != x:  # x stays in the frontier: give it a slot
-            k = free_slots.pop() if free_slots else len(slot) + len(free_slots)
-            while k in slot.values():
-                k += 1
-            slot[x], bit = k, 1 << k
+    for x in range(len(need)):
         nxt: dict[int, int] = {}
         for st, c in states.items():
             nxt[st] = nxt.get(st, 0) + c
-            if st & need == need:
-                nxt[st | bit] = nxt.get(st | bit, 0) + c
+            if st & need[x] == need[x]:
+                nxt[st | bit[x]] = nxt.get(st | bit[x], 0) + c
         work += len(states)
-        clear = 0
-        for u in retire[x]:
-            if u in slot:
-                clear |= 1 << slot[u]
-                free_slots.append(slot.pop(u))
-        if clear:
+        if clear[x]:
             merged: dict[int, int] = {}
             for st, c in nxt.items():
-                key = st & ~clear
-                merged[key] = merged.get(key, 0) + c
+                merged[st & ~clear[x]] = merged.get(st & ~clear[x], 0) + c
             nxt = merged
         states = nxt
         lower = max(lower, float(len(states)))
