@@ -84,7 +84,8 @@ def count_ideals(units: Units, max_states: int = 200_000, max_work: int | None =
     successors) an ideal of the units seen so far can show, how many ideals show it. Distinct patterns
     come from distinct ideals, so their number bounds the count from below; the sweep stops, undecided,
     once there are over ``max_states`` patterns or ``max_work`` pattern steps (default: 200 million
-    when the frontier fits in one machine word and the sweep is compiled, else 10 million).
+    when the frontier fits in one machine word, the sweep then compiled past its first 200,000 steps,
+    else 10 million).
 
     >>> from pipesplit.workload import Workload
     >>> from pipesplit.solvers.dp.contract import contract
@@ -93,13 +94,16 @@ def count_ideals(units: Units, max_states: int = 200_000, max_work: int | None =
     (9, 9.0)
     """
     need, bit, clear, width = _frontier_masks(units)
-    if width <= 62:
-        total, lower = _sweep(np.array(need, np.int64), np.array(bit, np.int64), np.array(clear, np.int64),
-                              max_states, 200_000_000 if max_work is None else max_work)
-        if total < 0:
-            return None, float(lower)
-        return (int(total) if total < 2.0 ** 53 else None), float(max(lower, total))
-    return _sweep_python(need, bit, clear, max_states, 10_000_000 if max_work is None else max_work)
+    if max_work is not None or width > 62:
+        return _sweep_python(need, bit, clear, max_states, 10_000_000 if max_work is None else max_work)
+    found, lower = _sweep_python(need, bit, clear, max_states, 200_000)  # most graphs: done at once
+    if found is not None or lower > max_states:
+        return found, lower
+    total, lower = _sweep(np.array(need, np.int64), np.array(bit, np.int64), np.array(clear, np.int64),
+                          max_states, 200_000_000)
+    if total < 0:
+        return None, float(lower)
+    return (int(total) if total < 2.0 ** 53 else None), float(max(lower, total))
 
 
 def _frontier_masks(units: Units) -> tuple[list[int], list[int], list[int], int]:
