@@ -36,14 +36,19 @@ __all__ = ["MethodResult", "compare", "import_onnx", "import_torch", "load_split
 def _settings(settings: dict):
     """``MethodSettings`` from keyword arguments; an unknown one is an error naming it."""
     from .solvers.run import MethodSettings
-    known = {f.name for f in dataclasses.fields(MethodSettings)}
-    unknown = sorted(set(settings) - known)
+    return _dataclass_of(MethodSettings, settings, "setting")
+
+
+def _dataclass_of(cls, values: dict, what: str):
+    """``cls(**values)``, an unknown key being a one-line error that names it and the known ones."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
     if unknown:
-        raise PipesplitError(f"unknown setting '{unknown[0]}'; choose among {', '.join(sorted(known))}")
-    return MethodSettings(**settings)
+        raise PipesplitError(f"unknown {what} '{unknown[0]}'; choose among {', '.join(sorted(known))}")
+    return cls(**values)
 
 
-def _cluster(workload: Workload, cluster: Cluster | None) -> Cluster:
+def _cluster(cluster: Cluster | None) -> Cluster:
     if cluster is None:
         raise PipesplitError("give a Cluster (load_workload returns the one a workload file names)")
     return cluster
@@ -56,7 +61,7 @@ def solve(workload: Workload, cluster: Cluster | None = None, method: str | None
     ``calls_per_accelerator``, ``expert`` (a split file), ``restarts``, ``seed``."""
     from .solvers.run import run_method
     method = method or ("ip" if objective == "latency" else "auto")
-    return run_method(workload, _cluster(workload, cluster), method, objective, _settings(settings), progress)
+    return run_method(workload, _cluster(cluster), method, objective, _settings(settings), progress)
 
 
 @dataclass
@@ -91,7 +96,7 @@ def compare(workload: Workload, cluster: Cluster | None = None, methods: list[st
     "running METHOD ..." before each."""
     from .solvers.registry import METHOD_NAMES
     from .solvers.run import applicable_methods, run_method
-    cluster = _cluster(workload, cluster)
+    cluster = _cluster(cluster)
     ms = _settings(settings)
     if methods is None:
         methods = applicable_methods(objective, expert=bool(ms.expert))
@@ -142,7 +147,7 @@ def save_split(path: str | Path, workload: Workload, split: Solution | Placement
         latency = split.value if split.latency is not None else None
     else:
         placement, info, latency = split, {}, None
-        evaluation = evaluate(workload, _cluster(workload, cluster), placement)
+        evaluation = evaluate(workload, _cluster(cluster), placement)
     if format == "paper":
         data = (latency_split_to_paper(workload, placement, latency) if latency is not None
                 else split_to_paper(workload, placement, evaluation))
@@ -191,7 +196,7 @@ def import_torch(model, inputs=None, *, link: str = "pcie4", accelerator: str | 
     a tuple of positional inputs or a dict of keyword inputs), or a ``"MODULE:FACTORY"`` string.
     ``options`` are ``TorchOptions`` fields (granularity, depth, training, profile, estimate, dtype, ...)."""
     from .frontends import torch as frontend
-    opts = _options(frontend.TorchOptions, options)
+    opts = _dataclass_of(frontend.TorchOptions, options, "option")
     if isinstance(model, str):
         result = frontend.import_torch(model, opts)
     else:
@@ -205,13 +210,5 @@ def import_onnx(model, *, link: str = "pcie4", accelerator: str | None = None, *
     ``seq_len``, ``input_shapes``, ``dims``)."""
     from .frontends import onnx as frontend
     bind = {k: options.pop(k) for k in [f.name for f in dataclasses.fields(frontend.ShapeBinding)] if k in options}
-    opts = _options(frontend.OnnxOptions, {**options, "binding": frontend.ShapeBinding(**bind)})
+    opts = _dataclass_of(frontend.OnnxOptions, {**options, "binding": frontend.ShapeBinding(**bind)}, "option")
     return _imported(frontend.import_onnx(model, opts).graph, link, accelerator or opts.estimate)
-
-
-def _options(cls, options: dict):
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise PipesplitError(f"unknown option '{unknown[0]}'; choose among {', '.join(sorted(known))}")
-    return cls(**options)

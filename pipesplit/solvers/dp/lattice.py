@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, types
-from numba.typed import Dict
+from numba import njit
 
 from ...errors import PipesplitError
 from .contract import Units
@@ -57,9 +56,10 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | No
     exact, lower = count_ideals(units, max_states=max_ideals)
     if exact is not None and exact > max_ideals:
         raise _too_many(max_ideals, f"{exact:.3g}")
-    lower = max(lower, ideal_count_lower_bound(units))
-    if exact is None and lower > max_ideals:
-        raise _too_many(max_ideals, f"at least {lower:.3g}")
+    if exact is None:
+        lower = max(lower, ideal_count_lower_bound(units))
+        if lower > max_ideals:
+            raise _too_many(max_ideals, f"at least {lower:.3g}")
     words = max(1, (n + 63) // 64)
     pred = np.zeros((n, words), dtype=np.uint64)
     np.bitwise_or.at(pred, (units.dst, units.src // 64), np.left_shift(np.uint64(1), (units.src % 64).astype(np.uint64)))
@@ -78,14 +78,12 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | No
     return Lattice(masks=masks, down_ptr=ptr, down_x=up_x[by], down_j=up_from[by])
 
 
-def count_ideals(units: Units, max_states: int = 200_000, max_work: int | None = None) -> tuple[int | None, float]:
+def count_ideals(units: Units, max_states: int = 200_000, max_work: int = 10_000_000) -> tuple[int | None, float]:
     """(the number of ideals, or None if undecided; a lower bound on it), by a sweep over the units in
     topological order that keeps, for each pattern of the *frontier* (units seen that still have unseen
     successors) an ideal of the units seen so far can show, how many ideals show it. Distinct patterns
     come from distinct ideals, so their number bounds the count from below; the sweep stops, undecided,
-    once there are over ``max_states`` patterns or ``max_work`` pattern steps (default: 200 million
-    when the frontier fits in one machine word, the sweep then compiled past its first 200,000 steps,
-    else 10 million).
+    once there are over ``max_states`` patterns or ``max_work`` pattern steps.
 
     >>> from pipesplit.workload import Workload
     >>> from pipesplit.solvers.dp.contract import contract
@@ -93,83 +91,8 @@ def count_ideals(units: Units, max_states: int = 200_000, max_work: int | None =
     >>> count_ideals(contract(w))   # {}, and {1} with any subset of {2, 3, 4}
     (9, 9.0)
     """
-    need, bit, clear, width = _frontier_masks(units)
-    if max_work is not None or width > 62:
-        return _sweep_python(need, bit, clear, max_states, 10_000_000 if max_work is None else max_work)
-    found, lower = _sweep_python(need, bit, clear, max_states, 200_000)  # most graphs: done at once
-    if found is not None or lower > max_states:
-        return found, lower
-    total, lower = _sweep(np.array(need, np.int64), np.array(bit, np.int64), np.array(clear, np.int64),
-                          max_states, 200_000_000)
-    if total < 0:
-        return None, float(lower)
-    return (int(total) if total < 2.0 ** 53 else None), float(max(lower, total))
-
-
-def _frontier_masks(units: Units) -> tuple[list[int], list[int], list[int], int]:
-    """Per unit x in order: the frontier slots of its predecessors, its own slot (0: it leaves at once)
-    and the slots freed after it, as bit masks; and the widest frontier."""
-    n = units.num_units
-    preds: list[list[int]] = [[] for _ in range(n)]
-    last = list(range(n))  # the last successor of each unit, in unit order (units are numbered topologically)
-    for u, v in zip(units.src.tolist(), units.dst.tolist()):
-        preds[v].append(u)
-        last[u] = max(last[u], v)
-    retire: list[list[int]] = [[] for _ in range(n)]
-    for u in range(n):
-        retire[last[u]].append(u)
-    slot: dict[int, int] = {}
-    free: list[int] = []
-    need, bit, clear = [0] * n, [0] * n, [0] * n
-    width = 0
-    for x in range(n):
-        for u in preds[x]:
-            need[x] |= 1 << slot[u]
-        if last[x] != x:  # x stays in the frontier: give it a slot
-            k = free.pop() if free else len(slot)
-            slot[x], bit[x] = k, 1 << k
-            width = max(width, k + 1)
-        for u in retire[x]:
-            if u in slot:
-                clear[x] |= 1 << slot[u]
-                free.append(slot.pop(u))
-    return need, bit, clear, width
-
-
-@njit(cache=True)
-def _sweep(need, bit, clear, max_states, max_work):
-    """The sweep of ``count_ideals`` on frontiers of at most 62 slots: (count or -1, patterns seen)."""
-    states = Dict.empty(key_type=types.int64, value_type=types.float64)
-    states[0] = 1.0
-    work = 0
-    lower = 1
-    for x in range(len(need)):
-        nxt = Dict.empty(key_type=types.int64, value_type=types.float64)
-        for st, c in states.items():
-            nxt[st] = nxt.get(st, 0.0) + c
-            if st & need[x] == need[x]:
-                k = st | bit[x]
-                nxt[k] = nxt.get(k, 0.0) + c
-        work += len(states)
-        if clear[x]:
-            merged = Dict.empty(key_type=types.int64, value_type=types.float64)
-            for st, c in nxt.items():
-                k = st & ~clear[x]
-                merged[k] = merged.get(k, 0.0) + c
-            nxt = merged
-        states = nxt
-        lower = max(lower, len(states))
-        if len(states) > max_states or work > max_work:
-            return -1.0, lower
-    total = 0.0
-    for c in states.values():
-        total += c
-    return total, lower
-
-
-def _sweep_python(need, bit, clear, max_states, max_work) -> tuple[int | None, float]:
-    """The same sweep on any frontier, with exact counts."""
-    states: dict[int, int] = {0: 1}
+    need, bit, clear = _frontier_masks(units)
+    states: dict[int, int] = {0: 1}  # frontier pattern (a bit per slot) -> ideals showing it
     work, lower = 0, 1.0
     for x in range(len(need)):
         nxt: dict[int, int] = {}
@@ -187,7 +110,36 @@ def _sweep_python(need, bit, clear, max_states, max_work) -> tuple[int | None, f
         lower = max(lower, float(len(states)))
         if len(states) > max_states or work > max_work:
             return None, lower
-    return sum(states.values()), float(max(lower, sum(states.values())))
+    total = sum(states.values())
+    return total, float(max(lower, total))
+
+
+def _frontier_masks(units: Units) -> tuple[list[int], list[int], list[int]]:
+    """Per unit x in order: the frontier slots of its predecessors, its own slot (0: it leaves at once)
+    and the slots freed after it, as bit masks."""
+    n = units.num_units
+    preds: list[list[int]] = [[] for _ in range(n)]
+    last = list(range(n))  # the last successor of each unit, in unit order (units are numbered topologically)
+    for u, v in zip(units.src.tolist(), units.dst.tolist()):
+        preds[v].append(u)
+        last[u] = max(last[u], v)
+    retire: list[list[int]] = [[] for _ in range(n)]
+    for u in range(n):
+        retire[last[u]].append(u)
+    slot: dict[int, int] = {}
+    free: list[int] = []
+    need, bit, clear = [0] * n, [0] * n, [0] * n
+    for x in range(n):
+        for u in preds[x]:
+            need[x] |= 1 << slot[u]
+        if last[x] != x:  # x stays in the frontier: give it a slot
+            k = free.pop() if free else len(slot)
+            slot[x], bit[x] = k, 1 << k
+        for u in retire[x]:
+            if u in slot:
+                clear[x] |= 1 << slot[u]
+                free.append(slot.pop(u))
+    return need, bit, clear
 
 
 def _too_many(cap: int, found: str) -> TooManyIdeals:
