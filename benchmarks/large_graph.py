@@ -9,6 +9,9 @@ and orders tried, the value, the solve time (target: at most 10 s) and the peak 
 that ``evaluate()`` of the returned placement agrees with the claimed value. The compiled kernels are
 loaded by a small solve first, so the time is the solve alone. ``--scaling`` runs the sizes
 nodes/4, nodes/2 and nodes, each in a fresh process, to show how time and memory grow.
+``--compare`` instead writes the graph to a file and runs ``pipesplit compare`` on it in a fresh process
+(``--time-limit``, default 60 s), printing its table, its wall time and its peak memory beside the
+4 GiB target.
 """
 
 from __future__ import annotations
@@ -89,6 +92,36 @@ def scaling(args: argparse.Namespace) -> int:
     return status
 
 
+COMPARE_TARGET_MB = 4096
+
+
+def compare(args: argparse.Namespace) -> int:
+    """``pipesplit compare`` on the graph, in a fresh process: its table, wall time and peak memory."""
+    import os
+    import tempfile
+
+    from pipesplit import save_workload
+    from pipesplit.cluster import Cluster, parse_bytes
+
+    workload = build(args.graph, args.nodes, args.width, args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "graph.json")
+        save_workload(path, workload, Cluster(args.accelerators, parse_bytes(args.memory), args.cpus))
+        t = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "pipesplit", "compare", path, "-q",
+                                 "--time-limit", str(args.time_limit)], stdout=subprocess.PIPE, text=True)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t
+    peak = usage.ru_maxrss / 1024
+    print(f"graph: {args.graph}, {workload.num_nodes:,} nodes, {workload.num_edges:,} edges; "
+          f"{args.accelerators} accelerators of {args.memory}, {args.cpus} CPU core(s)")
+    print(out.rstrip())
+    print(f"compare: {seconds:.0f} s, peak memory {peak:.0f} MB (target <= {COMPARE_TARGET_MB} MB: "
+          f"{'met' if peak <= COMPARE_TARGET_MB else 'MISSED'})")
+    return os.waitstatus_to_exitcode(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--nodes", type=int, default=50_000, help="about this many nodes (default 50000)")
@@ -101,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--orders", type=int, help="topological orders to try (default: the solver's)")
     ap.add_argument("--scaling", action="store_true", help="run nodes/4, nodes/2 and nodes in fresh processes")
+    ap.add_argument("--compare", action="store_true", help="run pipesplit compare on the graph instead")
+    ap.add_argument("--time-limit", type=float, default=60.0, help="with --compare: per method (default 60 s)")
     args = ap.parse_args(argv)
-    return scaling(args) if args.scaling else run(args)
+    return compare(args) if args.compare else scaling(args) if args.scaling else run(args)
 
 
 if __name__ == "__main__":
