@@ -49,13 +49,11 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | No
 
     Raises ``TooManyIdeals`` (one line) when the DAG has more than ``max_ideals`` ideals or more than
     ``max_edges`` lattice edges (a very wide graph): the linearized program (``dp-linear``) handles
-    those. Hopeless graphs are refused before enumerating, by ``count_ideals`` (exact where the graph's
-    frontier stays narrow, a lower bound elsewhere) and the depth-level lower bound.
+    those. Hopeless graphs are refused before enumerating, by ``count_ideals`` (which stops as soon as a
+    prefix of the graph has more ideals than allowed) and the depth-level lower bound.
     """
     n = units.num_units
-    exact, lower = count_ideals(units, max_states=max_ideals)
-    if exact is not None and exact > max_ideals:
-        raise _too_many(max_ideals, f"{exact:.3g}")
+    exact, lower = count_ideals(units, max_ideals=max_ideals)
     if exact is None:
         lower = max(lower, ideal_count_lower_bound(units))
         if lower > max_ideals:
@@ -78,22 +76,26 @@ def ideal_lattice(units: Units, max_ideals: int = 3_000_000, max_edges: int | No
     return Lattice(masks=masks, down_ptr=ptr, down_x=up_x[by], down_j=up_from[by])
 
 
-def count_ideals(units: Units, max_states: int = 200_000, max_work: int = 10_000_000) -> tuple[int | None, float]:
+def count_ideals(units: Units, max_ideals: int = 3_000_000, max_work: int = 3_000_000) -> tuple[int | None, float]:
     """(the number of ideals, or None if undecided; a lower bound on it), by a sweep over the units in
     topological order that keeps, for each pattern of the *frontier* (units seen that still have unseen
-    successors) an ideal of the units seen so far can show, how many ideals show it. Distinct patterns
-    come from distinct ideals, so their number bounds the count from below; the sweep stops, undecided,
-    once there are over ``max_states`` patterns or ``max_work`` pattern steps.
+    successors) an ideal of the units seen so far can show, how many ideals show it. Those counts sum to
+    the number of ideals of the units seen, a prefix in topological order and so a down-set, whose ideals
+    are ideals of the whole graph: the sum bounds the count from below. The sweep stops, undecided, once
+    that sum passes ``max_ideals`` (a wide graph is refused in a fraction of a second) or after
+    ``max_work`` pattern steps.
 
     >>> from pipesplit.workload import Workload
     >>> from pipesplit.solvers.dp.contract import contract
     >>> w = Workload.from_lists(ids=[1, 2, 3, 4], acc_time=[1] * 4, cpu_time=[1] * 4, edges=[(1, 2), (1, 3), (1, 4)])
     >>> count_ideals(contract(w))   # {}, and {1} with any subset of {2, 3, 4}
     (9, 9.0)
+    >>> count_ideals(contract(w), max_ideals=4)   # {}, {1}, {1, 2}, {1, 2, 3}, {1, 3}: over 4 already
+    (None, 5.0)
     """
     need, bit, clear = _frontier_masks(units)
     states: dict[int, int] = {0: 1}  # frontier pattern (a bit per slot) -> ideals showing it
-    work, lower = 0, 1.0
+    work = 0
     for x in range(len(need)):
         nxt: dict[int, int] = {}
         for st, c in states.items():
@@ -107,11 +109,11 @@ def count_ideals(units: Units, max_states: int = 200_000, max_work: int = 10_000
                 merged[st & ~clear[x]] = merged.get(st & ~clear[x], 0) + c
             nxt = merged
         states = nxt
-        lower = max(lower, float(len(states)))
-        if len(states) > max_states or work > max_work:
-            return None, lower
+        seen = sum(states.values())
+        if seen > max_ideals or work > max_work:
+            return None, float(seen)
     total = sum(states.values())
-    return total, float(max(lower, total))
+    return total, float(total)
 
 
 def _frontier_masks(units: Units) -> tuple[list[int], list[int], list[int]]:
