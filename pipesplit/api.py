@@ -167,9 +167,13 @@ def reprice(workload: Workload, output_bytes, link: str, accelerator: str | None
             raise PipesplitError(f"no output bytes for node {missing[0]}; every node needs them to price its "
                                  "transfers over a link")
         output_bytes = [output_bytes[int(i)] for i in workload.ids]
+    if len(output_bytes) != workload.num_nodes:
+        raise PipesplitError(f"{len(output_bytes)} output sizes for {workload.num_nodes} nodes")
+    for i, b in zip(workload.ids.tolist(), output_bytes):
+        if not 0 <= b < math.inf:
+            raise PipesplitError(f"node {i} records {b} output bytes; expected a finite, non-negative number "
+                                 "(import the model again)")
     cost = np.array([transfer_ms(b, preset) for b in output_bytes], dtype=np.float64)
-    if len(cost) != workload.num_nodes:
-        raise PipesplitError(f"{len(cost)} output sizes for {workload.num_nodes} nodes")
     return dataclasses.replace(workload, out_cost=cost, names=list(workload.names))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 
 from ..cluster import Cluster, parse_bytes
 from ..errors import PipesplitError
@@ -64,11 +63,10 @@ def with_link(workload: Workload, path: str, link_name: str, accelerator: str | 
     if found is None or any(int(i) not in found for i in workload.ids):
         raise PipesplitError(f"{path} does not record each node's output bytes, so --link cannot price its "
                              "transfers; import the model with pipesplit import, or leave out --link")
-    for i in workload.ids.tolist():
-        if not 0 <= found[i] < math.inf:
-            raise PipesplitError(f"{path}: node {i} records {found[i]} output bytes; expected a finite, non-negative "
-                                 "number (import the model again), or leave out --link")
-    return reprice(workload, found, link_name, accelerator)
+    try:
+        return reprice(workload, found, link_name, accelerator)
+    except PipesplitError as e:
+        raise PipesplitError(f"{path}: {e.args[0]}, or leave out --link") from None
 
 
 def print_result(workload: Workload, evaluation: Evaluation, lines: list[str]) -> None:
