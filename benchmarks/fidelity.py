@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -38,6 +39,8 @@ from pipesplit.frontends.graph import to_workload, write_workload  # noqa: E402
 from pipesplit.frontends.torch import TorchOptions, import_torch  # noqa: E402
 from pipesplit.placement import evaluate  # noqa: E402
 from pipesplit.runtime import RunOptions, run_pipeline  # noqa: E402
+from pipesplit.runtime.simulate import ScheduleOptions, simulate_stages  # noqa: E402
+from pipesplit.runtime.stages import Stage, pipeline_stages  # noqa: E402
 from pipesplit.solvers import solve  # noqa: E402
 
 SEQ = 128
@@ -99,6 +102,8 @@ def case(tmp: Path, model: str, granularity: str, stages: int, graph, workload, 
     report = run_pipeline(spec, spath, wpath, RunOptions(microbatches=args.microbatches, repeats=args.repeats,
                                                          training=args.training, schedule=args.schedule))
     measured, predicted = report.measured_ms_per_sample, report.predicted_ms_per_sample
+    simulated = simulated_steps(report, workload, cluster, solution.placement, args)
+    steps = {int(m): statistics.median(t) for m, t in report.step_ms.items()}  # median over the repeats
     ratio = measured / predicted if measured is not None and predicted > 0 else float("nan")
     return {"model": model, "granularity": granularity, "stages": stages, "nodes": workload.num_nodes,
             "outputs_match": report.outputs_match, "checks_match": bool(report.check.get("match")),
@@ -108,7 +113,21 @@ def case(tmp: Path, model: str, granularity: str, stages: int, graph, workload, 
             "bandwidth_gb_s": report.link.bandwidth_gb_s if report.link else None,
             "busy_ms": [s.measured_busy_ms for s in report.stages],
             "loads_ms": [s.predicted_load_ms for s in report.stages],
-            "compute_ms": [s.predicted_compute_ms for s in report.stages]}
+            "compute_ms": [s.predicted_compute_ms for s in report.stages],
+            "step_ms": steps, "simulated_step_ms": simulated,
+            "simulate_within_10pct": all(abs(simulated[m] / t - 1) <= 0.10 for m, t in steps.items())}
+
+
+def simulated_steps(report, workload, cluster, placement, args) -> dict[int, float]:
+    """The schedule simulator's step time, per micro-batch count the run timed, over the stages' measured
+    busy times (forward and backward in the cost model's proportions) plus their predicted transfers."""
+    share = [st.forward / st.load if st.load > 0 else 1.0 for st in pipeline_stages(workload, cluster, placement)]
+    stages = []
+    for k, st in enumerate(report.stages):  # both in pipeline order
+        busy = (st.measured_busy_ms or 0.0) + st.predicted_transfer_in_ms + st.predicted_transfer_out_ms
+        stages.append(Stage(k, st.device, busy * share[k], busy * (1 - share[k])))
+    return {int(m): simulate_stages(stages, ScheduleOptions(args.schedule, microbatches=int(m)),
+                                    training=args.training).step_time for m in report.step_ms}
 
 
 def _ratio(busy: list, compute: list) -> float:
@@ -145,6 +164,9 @@ def main() -> None:
                               f"{r['bandwidth_gb_s']:.2f} GB/s  loads {[round(x, 2) for x in r['loads_ms']]}  "
                               f"busy {[round(x or 0, 2) for x in r['busy_ms']]}  busy/compute "
                               f"{_ratio(r['busy_ms'], r['compute_ms']):.2f}", flush=True)
+                        print("    step ms, measured / simulated over the measured stage times: " + ", ".join(
+                            f"M={m}: {t:.2f} / {r['simulated_step_ms'][m]:.2f}" for m, t in r["step_ms"].items())
+                            + ("" if r["simulate_within_10pct"] else "  (outside 10%)"), flush=True)
     if args.json:
         print(json.dumps(rows))
 
