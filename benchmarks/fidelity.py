@@ -102,8 +102,8 @@ def case(tmp: Path, model: str, granularity: str, stages: int, graph, workload, 
     report = run_pipeline(spec, spath, wpath, RunOptions(microbatches=args.microbatches, repeats=args.repeats,
                                                          training=args.training, schedule=args.schedule))
     measured, predicted = report.measured_ms_per_sample, report.predicted_ms_per_sample
+    steps = {m: statistics.median(t) for m, t in report.step_ms.items()}  # median over the repeats
     simulated = simulated_steps(report, workload, cluster, solution.placement, args)
-    steps = {int(m): statistics.median(t) for m, t in report.step_ms.items()}  # median over the repeats
     ratio = measured / predicted if measured is not None and predicted > 0 else float("nan")
     return {"model": model, "granularity": granularity, "stages": stages, "nodes": workload.num_nodes,
             "outputs_match": report.outputs_match, "checks_match": bool(report.check.get("match")),
@@ -126,8 +126,8 @@ def simulated_steps(report, workload, cluster, placement, args) -> dict[int, flo
     for k, st in enumerate(report.stages):  # both in pipeline order
         busy = (st.measured_busy_ms or 0.0) + st.predicted_transfer_in_ms + st.predicted_transfer_out_ms
         stages.append(Stage(k, st.device, busy * share[k], busy * (1 - share[k])))
-    return {int(m): simulate_stages(stages, ScheduleOptions(args.schedule, microbatches=int(m)),
-                                    training=args.training).step_time for m in report.step_ms}
+    return {m: simulate_stages(stages, ScheduleOptions(args.schedule, microbatches=m),
+                               training=args.training).step_time for m in report.step_ms}
 
 
 def _ratio(busy: list, compute: list) -> float:

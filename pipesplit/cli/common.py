@@ -57,8 +57,10 @@ def with_link(workload: Workload, path: str, link_name: str, accelerator: str | 
     """The workload with each node's transfer cost its recorded output bytes over the link's bandwidth."""
     from ..api import reprice
     from ..formats import read_json
+    from ..frontends.catalog import get_link
     from ..frontends.graph import output_bytes_of
 
+    get_link(link_name, accelerator)  # a bad link name is the flag's fault, not the file's
     found = output_bytes_of(read_json(path))
     if found is None or any(int(i) not in found for i in workload.ids):
         raise PipesplitError(f"{path} does not record each node's output bytes, so --link cannot price its "

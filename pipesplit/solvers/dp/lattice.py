@@ -95,13 +95,14 @@ def count_ideals(units: Units, max_ideals: int = 3_000_000, max_work: int = 3_00
     """
     need, bit, clear = _frontier_masks(units)
     states: dict[int, int] = {0: 1}  # frontier pattern (a bit per slot) -> ideals showing it
-    work = 0
+    work, seen = 0, 1  # seen: the ideals of the units swept so far (the counts' sum)
     for x in range(len(need)):
         nxt: dict[int, int] = {}
         for st, c in states.items():
             nxt[st] = nxt.get(st, 0) + c
             if st & need[x] == need[x]:
                 nxt[st | bit[x]] = nxt.get(st | bit[x], 0) + c
+                seen += c  # the ideals that take x
         work += len(states)
         if clear[x]:
             merged: dict[int, int] = {}
@@ -109,11 +110,9 @@ def count_ideals(units: Units, max_ideals: int = 3_000_000, max_work: int = 3_00
                 merged[st & ~clear[x]] = merged.get(st & ~clear[x], 0) + c
             nxt = merged
         states = nxt
-        seen = sum(states.values())
         if seen > max_ideals or work > max_work:
             return None, float(seen)
-    total = sum(states.values())
-    return total, float(total)
+    return seen, float(seen)
 
 
 def _frontier_masks(units: Units) -> tuple[list[int], list[int], list[int]]:
